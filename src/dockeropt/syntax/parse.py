@@ -1,0 +1,168 @@
+"""Text -> tree: the Lark LALR parser over the custom lexer's tokens, building nodes directly."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from dockeropt.syntax import buildkit as bk
+from dockeropt.syntax import nodes as n
+from dockeropt.syntax.errors import DockerfileSyntaxError
+
+GRAMMAR = Path(__file__).resolve().parent.parent / "grammar" / "dockerfile.lark"
+
+_parser = None
+
+
+def _cache_file() -> str | None:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    for root in (os.path.join(base, "dockeropt"), os.path.join(tempfile.gettempdir(), "dockeropt-cache")):
+        try:
+            os.makedirs(root, exist_ok=True)
+        except OSError:
+            continue
+        if os.access(root, os.W_OK):
+            return os.path.join(root, "lark-lalr.cache")
+    return None
+
+
+def _get_parser():
+    global _parser
+    if _parser is None:
+        from lark import Lark
+
+        from dockeropt.syntax.lexer import DockerfileLexer
+
+        kwargs = {}
+        cache = _cache_file()
+        if cache:
+            kwargs["cache"] = cache
+        _parser = Lark(
+            GRAMMAR.read_text(encoding="utf-8"),
+            parser="lalr",
+            lexer=DockerfileLexer,
+            transformer=_Builder(),
+            maybe_placeholders=False,
+            **kwargs,
+        )
+    return _parser
+
+
+def _split_line(value: str) -> tuple[str, str]:
+    content = value.rstrip("\r\n")
+    return content, value[len(content) :]
+
+
+def _line_node(value: str) -> n.Line:
+    content, newline = _split_line(value)
+    stripped = content.lstrip(" \t\v\f\r\x85\xa0")
+    if stripped.startswith("#"):
+        return n.Comment(stripped, content[: len(content) - len(stripped)], newline)
+    return n.EmptyLine(content, newline)
+
+
+def _close(pieces: list, trivia: list) -> None:
+    """Attach the comment/blank lines read since the last continuation to it."""
+    if trivia:
+        pieces[-1] = pieces[-1].with_changes(lines=tuple(trivia))
+        trivia.clear()
+
+
+class _Builder:
+    """Lark callbacks (LALR + transformer): grammar rule -> node, no intermediate tree."""
+
+    def start(self, children):
+        bom = ""
+        directives = []
+        instructions = []
+        pending: list[n.Line] = []
+        for child in children:
+            if isinstance(child, n.Instruction):
+                if pending:  # the node is brand new and not shared yet: fill in its leading lines
+                    object.__setattr__(child, "leading_lines", tuple(pending))
+                    pending = []
+                instructions.append(child)
+                continue
+            kind = child.type
+            if kind == "BOM":
+                bom = child.value
+            elif kind == "DIRECTIVE":
+                directives.append(n.Directive(*_split_line(child.value)))
+            else:
+                pending.append(_line_node(child.value))
+        return n.Dockerfile(tuple(instructions), tuple(directives), tuple(pending), bom)
+
+    def instruction(self, children):
+        indent = ""
+        newline = ""
+        pieces: list = []
+        heredocs = []
+        keyword = children[0]
+        trivia: list[n.Line] = []  # comment/blank lines inside the open continuation
+        for child in children:
+            if isinstance(child, n.Heredoc):
+                heredocs.append(child)
+                continue
+            kind = child.type
+            if kind == "LINE_CONT":
+                _close(pieces, trivia)
+                content, nl = _split_line(child.value)
+                marker = len(content.rstrip(" \t")) - 1
+                if marker:
+                    pieces.append(n.Text(content[:marker]))
+                pieces.append(n.Continuation(content[marker:], nl))
+            elif kind == "LINE_END":
+                _close(pieces, trivia)
+                text, newline = _split_line(child.value)
+                if text:
+                    pieces.append(n.Text(text))
+            elif kind == "KEYWORD":
+                keyword = child
+            elif kind == "INDENT":
+                indent = child.value
+            else:
+                trivia.append(_line_node(child.value))
+        _close(pieces, trivia)
+        line = keyword.value + "".join(p.value for p in pieces if type(p) is n.Text)
+        cls = n.INSTRUCTION_CLASSES.get(bk.split_command(line)[0].upper(), n.Unknown)
+        return cls(
+            keyword_raw=keyword.value,
+            pieces=tuple(pieces),
+            newline=newline,
+            heredocs=tuple(heredocs),
+            indent=indent,
+            start_line=keyword.line,
+            end_line=keyword.end_line,
+        )
+
+    def heredoc(self, children):
+        if len(children) == 2:
+            return n.Heredoc(children[0].value, children[1].value)
+        return n.Heredoc("", children[0].value)
+
+
+def parse(text: str, *, strict: bool = False) -> n.Dockerfile:
+    """Parse a Dockerfile; raises DockerfileSyntaxError where BuildKit's parser rejects it.
+
+    ``text`` is the file decoded with ``errors="surrogateescape"`` and newlines untouched.
+    BuildKit checks a file in two steps: its parser (line structure, directives, heredocs,
+    ENV/LABEL pairs, JSON arrays) and then its instruction parser (unknown instructions, FROM
+    first, argument counts ...). ``parse`` always applies the first; ``strict=True`` adds the
+    second, as ``docker build`` would before building.
+    """
+    from lark.exceptions import UnexpectedInput
+
+    from dockeropt.syntax.lexer import tokenize
+
+    tokens = tokenize(text)
+    try:
+        tree = _get_parser().parse(tokens)
+    except UnexpectedInput as e:  # the lexer only emits well-formed streams; this is a bug guard
+        raise DockerfileSyntaxError(f"cannot parse: {e}", getattr(e, "line", 1) or 1, 1) from None
+    from dockeropt.syntax import validate
+
+    validate.check_parser_level(tree)
+    if strict:
+        validate.check_instructions(tree)
+    return tree
