@@ -97,14 +97,15 @@ def _level1_error(data: bytes) -> str | None:
 
 
 def level1_error_line(data: bytes, message: str) -> int:
-    """Line of a level-1 error, as BuildKit's parser locates it.
+    """Line of a level-1 error, as BuildKit's parser locates it (the package gives no line).
 
-    The package reports no line, so we find it: K = the first line from which every prefix of
-    the file fails with this message; then the failing instruction starts at the largest S <= K
-    such that lines S..K alone fail with the same message (an instruction's own lines reproduce
-    its error). For directive errors this gives the directive's own line (BuildKit itself
-    reports that line - 1, an off-by-one bug, see BUILDKIT_NOTES.md). For "file with no
-    instructions" BuildKit reports the number of lines read; we use max(1, that).
+    K = the first line from which every prefix of the file fails with this message.
+    - Directive errors (bad/duplicate directive) are on line K itself. (BuildKit reports K - 1,
+      an off-by-one bug, see BUILDKIT_NOTES.md; we expect the real line.)
+    - "file with no instructions": BuildKit reports the number of lines read; we use max(1, n).
+    - Otherwise the failing instruction starts at the largest S <= K such that lines S..K fail
+      on their own with the same message, lines before S blanked except comment lines (kept so
+      that directives keep their effect and line numbers stay the same).
     """
     lines = _split_nl(data)
     if message == "file with no instructions":
@@ -115,8 +116,11 @@ def level1_error_line(data: bytes, message: str) -> int:
             k_ok = k
             break
     K = k_ok + 1
+    if message.startswith(("only one ", "invalid escape token")):
+        return K
     for S in range(K, 0, -1):
-        if _level1_error(b"".join(lines[S - 1 : K])) == message:
+        head = [ln if ln.lstrip().startswith(b"#") else b"\n" for ln in lines[: S - 1]]
+        if _level1_error(b"".join(head + lines[S - 1 : K])) == message:
             return S
     return K
 
