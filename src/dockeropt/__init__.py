@@ -1,7 +1,8 @@
 """dockeropt: find what makes Docker images big and builds slow, and rewrite the Dockerfile safely."""
 
 from dockeropt.syntax.errors import DockerfileSyntaxError
+from dockeropt.syntax.nodes import Dockerfile, Instruction
 from dockeropt.syntax.parse import parse
 
-__all__ = ["DockerfileSyntaxError", "parse"]
+__all__ = ["Dockerfile", "DockerfileSyntaxError", "Instruction", "parse"]
 __version__ = "0.1.0"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 from dockeropt.syntax import buildkit as bk
@@ -17,7 +16,7 @@ _parser = None
 
 def _cache_file() -> str | None:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    for root in (os.path.join(base, "dockeropt"), os.path.join(tempfile.gettempdir(), "dockeropt-cache")):
+    for root in (os.path.join(base, "dockeropt"), os.path.join(os.environ.get("TMPDIR") or "/tmp", "dockeropt-cache")):
         try:
             os.makedirs(root, exist_ok=True)
         except OSError:
