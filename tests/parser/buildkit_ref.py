@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
@@ -199,7 +200,45 @@ def _instruction_error(c: dockerfile.Command) -> str | None:
             return f'Unknown type "{typ}" in HEALTHCHECK (try CMD)'
         if typ == "CMD" and len(args) == 1:
             return "Missing command after HEALTHCHECK CMD"
+        if typ == "CMD":
+            for f in c.flags:
+                name, _, value = f[2:].partition("=")
+                if name == "retries" and value:
+                    if not re.fullmatch(r"[+-]?[0-9]+", value):
+                        return f'strconv.ParseInt: parsing "{value}": invalid syntax'
+                    if int(value) < 1:
+                        return f"--retries must be at least 1 (not {int(value)})"
+                elif name != "retries" and value:
+                    d = _go_duration(value)
+                    if d is None:
+                        if re.fullmatch(r"[+-]?[0-9.]+", value):
+                            return f'time: missing unit in duration "{value}"'
+                        return f'time: invalid duration "{value}"'
+                    if 0 < d < 1e-3:
+                        return f'Interval "{name}" cannot be less than 1ms'
     return None
+
+
+_DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "\u00b5s": 1e-6, "\u03bcs": 1e-6, "ms": 1e-3, "s": 1.0,
+                   "m": 60.0, "h": 3600.0}
+_DURATION_PART = re.compile(r"([0-9]*(?:\.[0-9]*)?)([a-z\u00b5\u03bc]+)")
+
+
+def _go_duration(s: str) -> float | None:
+    """Go's time.ParseDuration, in seconds; None when Go rejects it."""
+    t = s.lstrip("+-")
+    if t == "0":
+        return 0.0
+    if not t:
+        return None
+    total, pos = 0.0, 0
+    while pos < len(t):
+        m = _DURATION_PART.match(t, pos)
+        if not m or m.group(1) in ("", ".") or m.group(2) not in _DURATION_UNITS:
+            return None
+        total += float(m.group(1)) * _DURATION_UNITS[m.group(2)]
+        pos = m.end()
+    return -total if s.startswith("-") else total
 
 
 def buildkit_verdict(data: bytes | str) -> Verdict:

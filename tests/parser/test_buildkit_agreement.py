@@ -73,15 +73,27 @@ def describe_mismatch(ours, theirs) -> str:
 @pytest.mark.parametrize("path", corpus_params("files"))
 def test_spans_agree_with_buildkit(path):
     data = path.read_bytes()
-    verdict = buildkit_verdict(data)
-    if not verdict.accepted:
-        # BuildKit's instruction checks reject it (two parser test files); so must we.
-        with pytest.raises(dockeropt.DockerfileSyntaxError):
-            dockeropt.parse(decode(data))
-        return
     ours = our_spans(decode(data))
     theirs = bk_spans(data)
     assert ours == theirs, describe_mismatch(ours, theirs)
+
+
+@pytest.mark.parametrize("path", corpus_params("files"))
+def test_strict_agrees_with_buildkit(path):
+    """parse(strict=True) accepts exactly what BuildKit's instruction checks accept."""
+    data = path.read_bytes()
+    verdict = buildkit_verdict(data)
+    if verdict.accepted:
+        try:
+            dockeropt.parse(decode(data), strict=True)
+        except dockeropt.DockerfileSyntaxError as err:
+            pytest.fail(f"BuildKit accepts {path.name}; strict parse raised: {err}", pytrace=False)
+    else:
+        # testfiles/flags (COPY --user=me: unknown flag) and testfiles/health (bare HEALTHCHECK)
+        with pytest.raises(dockeropt.DockerfileSyntaxError) as info:
+            dockeropt.parse(decode(data), strict=True)
+        assert info.value.line == verdict.line, (
+            f"BuildKit: line {verdict.line}: {verdict.message}; we said {info.value}")
 
 
 # --------------------------------------------------------------------------- dockerfile-parse

@@ -8,9 +8,12 @@ run (unknown instruction; argument counts such as ``FROM`` taking one or three a
 the first FROM -> "no build stage in current context"; no FROM at all -> "dockerfile contains
 no stages to build"; an empty / comment-only file -> "file with no instructions").
 
-Then the contract: where BuildKit rejects the file, ``parse`` raises ``DockerfileSyntaxError``
-at the line BuildKit reports (for "file with no instructions", the number of lines, at least 1);
-where BuildKit accepts it, ``parse`` round-trips it. Never any other exception.
+Then the contract (``parse`` = BuildKit's parser checks, ``parse(strict=True)`` = plus its
+instruction checks): where BuildKit rejects the file, the matching call raises
+``DockerfileSyntaxError`` at the line BuildKit reports (for "file with no instructions", the
+number of lines, at least 1) - a level-1 rejection in both modes, a level-2 rejection only in
+strict mode, while plain ``parse`` round-trips the file. Where BuildKit accepts it, both modes
+round-trip it. Never any other exception.
 
 EXPECTED pins BuildKit's verdict per file (checked against the helper, so a change in the
 helper or the corpus is noticed); values are (line, BuildKit's message) or None = accepted.
@@ -122,6 +125,16 @@ EXPECTED = {
 }
 
 
+def _parse(text: str, strict: bool):
+    """parse, turning any exception but DockerfileSyntaxError into a test failure."""
+    try:
+        return dockeropt.parse(text, strict=strict), None
+    except dockeropt.DockerfileSyntaxError as err:
+        return None, err
+    except Exception as err:  # noqa: BLE001 - the point of the test
+        pytest.fail(f"parse raised {type(err).__name__} (not DockerfileSyntaxError): {err!r}")
+
+
 def _check(path):
     data = path.read_bytes()
     text = decode(data)
@@ -129,22 +142,23 @@ def _check(path):
     expected = EXPECTED.get(path.name, "missing")
     assert expected != "missing", f"new corpus file {path.name}: BuildKit says {verdict}"
     assert (None if verdict.accepted else (verdict.line, verdict.message)) == expected
-    try:
-        tree = dockeropt.parse(text)
-    except dockeropt.DockerfileSyntaxError as err:
-        assert not verdict.accepted, f"BuildKit accepts {path.name}, we raised: {err}"
-        assert err.line == verdict.line, (
-            f"BuildKit reports line {verdict.line} ({verdict.message}); we said {err}"
-        )
-        assert isinstance(err.column, int) and err.column >= 1
-        assert err.message
-        return
-    except Exception as err:  # noqa: BLE001 - the point of the test
-        pytest.fail(f"parse raised {type(err).__name__} (not DockerfileSyntaxError): {err!r}")
-    assert verdict.accepted, (
-        f"BuildKit rejects {path.name} at line {verdict.line} ({verdict.message}); we accepted it"
-    )
-    assert tree.code == text, show_diff(text, tree.code)
+
+    for strict in (False, True):
+        mode = "parse(strict=True)" if strict else "parse()"
+        must_reject = not verdict.accepted and (strict or verdict.level == 1)
+        tree, err = _parse(text, strict)
+        if must_reject:
+            assert err is not None, (
+                f"BuildKit rejects {path.name} at line {verdict.line} ({verdict.message}); "
+                f"{mode} accepted it")
+            if verdict.line is not None:
+                assert err.line == verdict.line, (
+                    f"BuildKit reports line {verdict.line} ({verdict.message}); {mode} said {err}")
+            assert isinstance(err.column, int) and err.column >= 1
+            assert err.message
+        else:
+            assert err is None, f"{mode} raised on {path.name}, which BuildKit's parser accepts: {err}"
+            assert tree.code == text, show_diff(text, tree.code)
 
 
 @pytest.mark.parametrize("path", corpus_params("invalid"))

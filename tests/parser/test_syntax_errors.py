@@ -66,8 +66,14 @@ ERRORS = {
         "", 1, "file with no instructions"),
     "only_comments": (
         "# just a comment\n\n# another\n", 3, "file with no instructions"),
-    "healthcheck_bad_option": (
+    "healthcheck_unknown_option": (
         "FROM alpine\nHEALTHCHECK --intervall=5s CMD true\n", 2, "unknown flag: intervall"),
+    "healthcheck_bad_interval": (
+        "FROM alpine\nHEALTHCHECK --interval=5 CMD true\n", 2,
+        'time: missing unit in duration "5"'),
+    "healthcheck_zero_retries": (
+        "FROM alpine\nHEALTHCHECK --retries=0 CMD true\n", 2,
+        "--retries must be at least 1 (not 0)"),
     "healthcheck_unknown_type": (
         "FROM alpine\nHEALTHCHECK PING localhost\n", 2,
         'Unknown type "PING" in HEALTHCHECK (try CMD)'),
@@ -108,9 +114,15 @@ def test_buildkit_rejects_it_too(name):
 
 @pytest.mark.parametrize("name", list(ERRORS))
 def test_syntax_error(name, snapshot):
+    """parse(strict=True) raises where BuildKit does, at BuildKit's line.
+
+    Plain parse() applies BuildKit's parser checks only: it raises the same error for a
+    parser-level (level 1) mistake and round-trips the text for an instruction-level one.
+    """
     text, line, _ = ERRORS[name]
+    level = buildkit_verdict(text).level
     with pytest.raises(dockeropt.DockerfileSyntaxError) as info:
-        dockeropt.parse(text)
+        dockeropt.parse(text, strict=True)
     err = info.value
     assert isinstance(err, ValueError)
     n_lines = max(1, text.count("\n") + (0 if text.endswith("\n") or not text else 1))
@@ -121,6 +133,13 @@ def test_syntax_error(name, snapshot):
     assert isinstance(err.column, int) and err.column >= 1
     assert err.message and err.message in str(err)
     assert {"str": str(err), "line": err.line, "column": err.column} == snapshot
+
+    if level == 1:
+        with pytest.raises(dockeropt.DockerfileSyntaxError) as info1:
+            dockeropt.parse(text)
+        assert (info1.value.line, info1.value.message) == (err.line, err.message)
+    else:
+        assert dockeropt.parse(text).code == text
 
 
 # Near-misses BuildKit accepts.
@@ -156,5 +175,5 @@ ACCEPTED = {
 def test_not_an_error(name):
     text = ACCEPTED[name]
     assert buildkit_verdict(text).accepted
-    tree = dockeropt.parse(text)
-    assert tree.code == text
+    assert dockeropt.parse(text).code == text
+    assert dockeropt.parse(text, strict=True).code == text
