@@ -1,0 +1,1 @@
+"""Reports: unified diff with reasons, JSON (and, later, review formats)."""

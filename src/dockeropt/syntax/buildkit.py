@@ -20,7 +20,8 @@ GO_SPACE = frozenset(
 # reWhitespace in parser.go: what separates the instruction word from its arguments.
 WHITESPACE_RE = re.compile(r"[\t\v\f\r ]+")
 
-DIRECTIVE_RE = re.compile(r"#[ \t]*([a-zA-Z][a-zA-Z0-9]*)[ \t]*=[ \t]*(.+?)[ \t]*\Z", re.S)
+# Go's \s is [\t\n\f\r ] (no \v).
+DIRECTIVE_RE = re.compile(r"#[\t\n\f\r ]*([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*\Z", re.S)
 ALLOWED_DIRECTIVES = frozenset({"syntax", "escape", "check"})
 ESCAPE_TOKENS = ("\\", "`")
 
@@ -135,10 +136,11 @@ def parse_json_array(rest: str) -> list[str] | None:
     return value
 
 
-def shell_words(line: str, raw_quotes: bool) -> list[str]:
+def shell_words(line: str, raw_quotes: bool) -> list[str] | None:
     """BuildKit's shell lexer ProcessWords (escape ``\\``, no variables), as used for heredocs.
 
     With ``raw_quotes`` the quote characters stay in the words (RawQuotes, RawEscapes).
+    None when a quote is not closed (the lexer fails).
     """
     words: list[str] = []
     word: list[str] = []
@@ -166,6 +168,8 @@ def shell_words(line: str, raw_quotes: bool) -> list[str]:
                 if ch == '"' and line[end] == "\\" and end + 1 < n:
                     end += 1
                 end += 1
+            if end >= n:
+                return None
             inner = line[i + 1 : end]
             if raw_quotes:
                 word.append(line[i : end + 1])
@@ -192,16 +196,16 @@ class HeredocSpec:
 
 def heredocs_from_line(line: str) -> list[HeredocSpec]:
     """heredocsFromLine: the heredocs a logical line opens, in order."""
-    specs = []
-    for word in shell_words(line, raw_quotes=True):
+    specs: list[HeredocSpec] = []
+    for word in shell_words(line, raw_quotes=True) or ():
         m = HEREDOC_WORD_RE.match(word)
         if not m or not m.group(3):
             continue
         rest = m.group(3)
         plain = shell_words(rest, raw_quotes=False)
-        if len(plain) != 1:
-            continue
         raw = shell_words(rest, raw_quotes=True)
+        if not plain or len(plain) != 1 or not raw:
+            continue
         quotes = lambda w: w.count("'") + w.count('"')  # noqa: E731
         expand = quotes(plain[0]) == quotes(raw[0])
         specs.append(HeredocSpec(plain[0], m.group(2) == "-", expand, int(m.group(1)) if m.group(1) else None))

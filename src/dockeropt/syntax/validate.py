@@ -16,7 +16,17 @@ from dockeropt.syntax import nodes as n
 from dockeropt.syntax.errors import DockerfileSyntaxError
 
 STAGE_NAME_RE = re.compile(r"^[a-z][a-z0-9\-_.]*$")
-NOT_ONBUILD = {"ONBUILD", "FROM", "MAINTAINER"}
+NOT_ONBUILD = {"FROM", "MAINTAINER"}
+# Flags each instruction accepts in the current Dockerfile frontend (labs flags included, since a
+# `# syntax=` line may select it). A flag outside these is a typo BuildKit rejects.
+KNOWN_FLAGS = {
+    "FROM": {"platform"},
+    "RUN": {"mount", "network", "security", "device"},
+    "COPY": {"from", "chown", "chmod", "link", "parents", "exclude"},
+    "ADD": {"chown", "chmod", "link", "keep-git-dir", "checksum", "exclude", "unpack", "parents"},
+    "HEALTHCHECK": {"interval", "timeout", "start-period", "start-interval", "retries"},
+}
+BOOL_FLAGS = {"link", "parents", "keep-git-dir", "unpack"}
 
 
 def _fail(ins: n.Instruction, message: str) -> DockerfileSyntaxError:
@@ -80,6 +90,12 @@ def _check_instruction(ins: n.Instruction, at: n.Instruction) -> None:
         hint = difflib.get_close_matches(word, list(n.INSTRUCTION_CLASSES), n=1, cutoff=0.6)
         suffix = f" (did you mean {hint[0].lower()}?)" if hint else ""
         raise _fail(at, f"unknown instruction: {word}{suffix}")
+    known = KNOWN_FLAGS.get(kw, set())
+    for flag in ins.flags:
+        if flag.name not in known:
+            raise _fail(at, f"unknown flag: {flag.name}")
+        if flag.value is None and flag.name not in BOOL_FLAGS:
+            raise _fail(at, f"missing a value on flag: {flag.name}")
     words = ins.words
     if kw == "FROM":
         if len(words) not in (1, 3):
@@ -112,9 +128,14 @@ def _check_instruction(ins: n.Instruction, at: n.Instruction) -> None:
                 raise _fail(at, f'Unknown type "{kind}" in HEALTHCHECK (try CMD)')
             if kind == "NONE" and len(words) > 1:
                 raise _fail(at, "HEALTHCHECK NONE takes no arguments")
+            if kind == "CMD" and len(words) == 1:
+                raise _fail(at, "Missing command after HEALTHCHECK CMD")
         if kw == "ONBUILD" and isinstance(ins, n.Onbuild):
             trigger = ins.trigger_keyword
+            if trigger == "ONBUILD":
+                raise _fail(at, "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed")
             if trigger in NOT_ONBUILD:
                 raise _fail(at, f"{trigger} isn't allowed as an ONBUILD trigger")
-            if ins.trigger is not None:
+            # unknown keywords inside ONBUILD are only checked by a child build
+            if ins.trigger is not None and not isinstance(ins.trigger, n.Unknown):
                 _check_instruction(ins.trigger, at)

@@ -1,0 +1,112 @@
+"""What a rule is, and what it returns: changes made of text edits, each with a reason."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from dockeropt.syntax import nodes as n
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace ``text[start:end]`` of the file with ``new``."""
+
+    start: int
+    end: int
+    new: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """One rewrite a rule proposes: the rule, the line it concerns (1-based), why, and how."""
+
+    rule: str
+    line: int
+    message: str
+    edits: tuple[Edit, ...] = ()
+    end_line: int = 0
+
+    def apply(self, text: str) -> str:
+        return apply_edits(text, self.edits)
+
+
+def apply_edits(text: str, edits) -> str:
+    out = []
+    pos = 0
+    for e in sorted(edits, key=lambda e: (e.start, e.end)):
+        if e.start < pos:
+            raise ValueError("overlapping edits")
+        out.append(text[pos : e.start])
+        out.append(e.new)
+        pos = e.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+@dataclass
+class Options:
+    """How a run is configured (from the command line or the API)."""
+
+    unsafe: bool = False
+    cache_strategy: str = "clean"  # or "mount"
+
+
+SUPPRESS_RE = re.compile(r"#\s*dockeropt:\s*ignore\s*=\s*([\w\-, ]+)", re.I)
+HADOLINT_RE = re.compile(r"#\s*hadolint\s+ignore\s*=\s*([\w, ]+)", re.I)
+
+
+@dataclass
+class Context:
+    """What a rule sees besides the tree: options, the text, and the suppression comments."""
+
+    tree: n.Dockerfile
+    text: str
+    options: Options = field(default_factory=Options)
+    path: str | None = None
+
+    def __post_init__(self):
+        self._offsets = self.tree.offsets()
+
+    def span(self, index: int) -> tuple[int, int]:
+        """Offsets in ``text`` of instruction ``index``'s own code (without leading lines)."""
+        return self._offsets[index]
+
+    def suppressed(self, rule: "Rule", ins: n.Instruction) -> bool:
+        """True when a comment right above ``ins`` turns ``rule`` off for it."""
+        for line in ins.leading_lines:
+            if not isinstance(line, n.Comment):
+                continue
+            m = SUPPRESS_RE.search(line.text)
+            if m:
+                names = {x.strip().lower() for x in m.group(1).split(",")}
+                if "all" in names or rule.id in names:
+                    return True
+            m = HADOLINT_RE.search(line.text)
+            if m:
+                codes = {x.strip().upper() for x in m.group(1).split(",")}
+                if codes & set(rule.hadolint):
+                    return True
+        return False
+
+    def newline(self) -> str:
+        """The file's newline convention (the first one used)."""
+        i = self.text.find("\n")
+        return "\r\n" if i > 0 and self.text[i - 1] == "\r" else "\n"
+
+
+class Rule:
+    """A rewrite rule. Subclasses set the class attributes and implement ``check``."""
+
+    id: ClassVar[str]
+    summary: ClassVar[str]
+    hadolint: ClassVar[tuple[str, ...]] = ()
+    safe: ClassVar[bool] = True
+    docs: ClassVar[str] = ""
+
+    def check(self, ctx: Context) -> list[Change]:
+        raise NotImplementedError
+
+    def change(self, ins: n.Instruction, message: str, edits, end: n.Instruction | None = None) -> Change:
+        return Change(self.id, ins.start_line, message, tuple(edits), (end or ins).end_line)
