@@ -458,7 +458,9 @@ class _Builder:
                     self.fail(f"unsupported {ct} in a command")
         elif t in ("declaration_command", "unset_command"):
             for child in node.children:
-                if child.type != "comment":
+                if child.type == "variable_assignment":
+                    argv.append(self._assignment(child, ctx))
+                elif child.type != "comment":
                     argv.append(self._word(child, ctx))
         elif t == "test_command":
             argv.extend(self._word(leaf, ctx) for leaf in _test_leaves(node))
