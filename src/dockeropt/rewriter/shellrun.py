@@ -1,0 +1,182 @@
+"""Shell-form RUN instructions as rules see them: the parsed shell, where each shell offset is in
+the file, the stage and shell they run in, and edits that keep the author's layout.
+
+A RUN is only offered for shell-level rewriting when it runs in a POSIX shell (no Windows
+`cmd`/PowerShell stage), is in shell form (no exec form, no heredoc) and its shell parses
+cleanly (`ShellScript.ok`). Everything else is left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+from dockeropt.rewriter.base import Context, Edit
+from dockeropt.syntax import nodes as n
+
+POSIX_SHELLS = {"sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "busybox"}
+WINDOWS_HINTS = ("windows", "nanoserver", "servercore", "mcr.microsoft.com/dotnet/framework")
+DEFAULT_SHELL = ("/bin/sh", "-c")
+
+
+@dataclass
+class RunView:
+    """One RUN instruction with what a shell rewrite needs."""
+
+    index: int  # position in tree.instructions
+    ins: n.Run
+    stage: n.Stage
+    shell: tuple[str, ...]
+    start: int  # file offset of the instruction's own code
+
+    @property
+    def posix(self) -> bool:
+        if not self.shell:
+            return False
+        prog = self.shell[0].replace("\\", "/").rsplit("/", 1)[-1].lower()
+        return prog in POSIX_SHELLS
+
+    @property
+    def rewritable(self) -> bool:
+        """Shell form, no heredoc, POSIX shell: the shell text is the whole command."""
+        return self.posix and not self.ins.is_exec_form and not self.ins.heredocs and self.ins.command is not None
+
+    @cached_property
+    def script(self):
+        from dockeropt.shell import parse_shell
+
+        return parse_shell(self.ins.rest)
+
+    def offset(self, shell_offset: int) -> int:
+        """File offset of a character offset in the shell text (``ins.rest``)."""
+        return self.start + self.ins.raw_offset(self.ins.rest_offset + shell_offset)
+
+    @property
+    def end(self) -> int:
+        """File offset just after the command text (before the instruction's newline)."""
+        return self.start + self.ins.args_end_offset
+
+    def insert_after_word(self, word, text: str) -> Edit:
+        pos = self.offset(word.end)
+        return Edit(pos, pos, " " + text)
+
+    def append_command(self, ctx: Context, command: str) -> Edit:
+        """Edit that appends ``&& command`` to the end of the RUN, in the RUN's own layout."""
+        layout = Layout.of(self.ins, ctx)
+        raw = self.ins.own_code[: self.ins.args_end_offset]
+        trailing = len(raw) - len(raw.rstrip(" \t"))
+        end = self.end - trailing
+        if layout.multiline:
+            return Edit(end, self.end, layout.join(command))
+        return Edit(end, self.end, f" && {command}")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How an author continues RUN lines: `&& \\` at line end or `&&` starting the next line."""
+
+    escape: str
+    newline: str
+    indent: str
+    leading: bool  # True: ` \\` + newline + indent + `&& next`
+    multiline: bool
+
+    def join(self, command: str, comments: tuple[str, ...] = ()) -> str:
+        """Text that continues the current line with ``&& command`` (comments in between)."""
+        between = "".join(f"{self.indent}{c}{self.newline}" for c in comments)
+        if self.leading:
+            return f" {self.escape}{self.newline}{between}{self.indent}&& {command}"
+        return f" && {self.escape}{self.newline}{between}{self.indent}{command}"
+
+    @classmethod
+    def of(cls, ins: n.Instruction, ctx: Context) -> "Layout":
+        escape = ctx.tree.escape
+        newline = ins.newline or ctx.newline()
+        own = _continued_lines(ins)
+        sample = own or _file_sample(ctx)
+        indent = _common_indent(sample) or "    "
+        leading = _leading_style(own) if own else _leading_style(sample)
+        return cls(escape, newline, indent, leading, multiline=bool(own))
+
+
+def _continued_lines(ins: n.Instruction) -> list[str]:
+    """Text of the physical lines after a continuation."""
+    out = []
+    after_cont = False
+    for p in ins.pieces:
+        if isinstance(p, n.Continuation):
+            after_cont = True
+        elif after_cont:
+            out.append(p.value)
+            after_cont = False
+    return out
+
+
+def _file_sample(ctx: Context) -> list[str]:
+    out: list[str] = []
+    for ins in ctx.tree.instructions:
+        if isinstance(ins, n.Run):
+            out.extend(_continued_lines(ins))
+    return out
+
+
+_INDENT = re.compile(r"[ \t]*")
+
+
+def _common_indent(lines: list[str]) -> str:
+    counts: dict[str, int] = {}
+    for line in lines:
+        ind = _INDENT.match(line).group(0)  # type: ignore[union-attr]
+        if ind and line.strip():
+            counts[ind] = counts.get(ind, 0) + 1
+    return max(counts, key=counts.get) if counts else ""  # type: ignore[arg-type]
+
+
+def _leading_style(lines: list[str]) -> bool:
+    lead = sum(1 for line in lines if line.lstrip().startswith("&&"))
+    return lead * 2 > len(lines)
+
+
+def stage_shells(tree: n.Dockerfile) -> dict[int, tuple[str, ...]]:
+    """The SHELL in force at each instruction index (inherited through ``FROM <stage>``)."""
+    out: dict[int, tuple[str, ...]] = {}
+    by_name: dict[str, tuple[str, ...]] = {}
+    index = {id(ins): i for i, ins in enumerate(tree.instructions)}
+    for stage in tree.stages:
+        base = stage.from_.image.lower()
+        if base in by_name:
+            shell = by_name[base]
+        elif any(h in base for h in WINDOWS_HINTS):
+            shell = ("cmd", "/S", "/C")
+        else:
+            shell = DEFAULT_SHELL
+        for ins in stage.instructions:
+            if isinstance(ins, n.Shell) and ins.shell:
+                shell = tuple(ins.shell)
+            out[index[id(ins)]] = shell
+        by_name[stage.name] = shell
+        by_name[str(stage.index)] = shell
+    return out
+
+
+def iter_runs(ctx: Context):
+    """Every RUN of every stage, as a RunView, in file order."""
+    shells = stage_shells(ctx.tree)
+    index = {id(ins): i for i, ins in enumerate(ctx.tree.instructions)}
+    for stage in ctx.tree.stages:
+        for ins in stage.instructions:
+            if isinstance(ins, n.Run):
+                i = index[id(ins)]
+                yield RunView(i, ins, stage, shells[i], ctx.span(i)[0])
+
+
+def descendants(tree: n.Dockerfile, stage: n.Stage) -> list[n.Stage]:
+    """Stages built FROM ``stage`` (directly or through others), which see its files."""
+    out: list[n.Stage] = []
+    names = {stage.name, str(stage.index)}
+    for later in tree.stages[stage.index + 1 :]:
+        if later.from_.image.lower() in names:
+            out.append(later)
+            names |= {later.name, str(later.index)}
+    return out
