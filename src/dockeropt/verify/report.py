@@ -1,0 +1,177 @@
+"""The result of a verification and its renderings (text, markdown, JSON)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .tree import TreeDiff
+
+# Compressed sizes vary by ~100 bytes between two no-cache builds of the same Dockerfile (gzip of
+# tars whose mtimes differ).  Uncompressed sizes are deterministic and compared exactly.
+COMPRESSED_TOLERANCE_BYTES = 16 * 1024
+COMPRESSED_TOLERANCE_RATIO = 0.001
+
+
+def compressed_tolerance(original_bytes: int) -> int:
+    return max(COMPRESSED_TOLERANCE_BYTES, int(original_bytes * COMPRESSED_TOLERANCE_RATIO))
+
+
+@dataclass
+class ImageStats:
+    """Measurements of one built image (base layers included)."""
+
+    layers: int
+    uncompressed_bytes: int
+    compressed_bytes: int
+    build_seconds: float
+    compressed_estimated: bool = False
+    layer_details: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "layers": self.layers,
+            "uncompressed_bytes": self.uncompressed_bytes,
+            "compressed_bytes": self.compressed_bytes,
+            "compressed_estimated": self.compressed_estimated,
+            "build_seconds": round(self.build_seconds, 2),
+            "layer_details": self.layer_details,
+        }
+
+
+def mb(n: int | float) -> str:
+    return f"{n / 1e6:.1f} MB"
+
+
+def _signed_mb(n: int) -> str:
+    return f"{'+' if n > 0 else '-' if n < 0 else '±'}{abs(n) / 1e6:.1f} MB"
+
+
+def _signed(n: float, unit: str = "", fmt: str = "{:.0f}") -> str:
+    return f"{'+' if n > 0 else '-' if n < 0 else '±'}{fmt.format(abs(n))}{unit}"
+
+
+@dataclass
+class VerifyReport:
+    """What :func:`dockeropt.verify.verify` found.  ``exit_code``: 0 verified, 1 not verified."""
+
+    engine: str
+    dockerfile: str
+    original: ImageStats | None
+    rewritten: ImageStats | None
+    tree_diff: TreeDiff | None
+    config_diff: dict[str, tuple[Any, Any]]
+    ignore_patterns: list[tuple[str, str]]
+    problems: list[str]
+    identical: bool = False
+    rewritten_build_log: str = ""
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.problems else 0
+
+    @property
+    def verified(self) -> bool:
+        return not self.problems
+
+    def headline(self) -> str:
+        if self.identical:
+            return "verified: the rewrite changes nothing"
+        o, r = self.original, self.rewritten
+        if self.verified and o and r:
+            dl = r.layers - o.layers
+            db = r.uncompressed_bytes - o.uncompressed_bytes
+            return f"verified: {_signed(dl)} layers, {_signed_mb(db)}"
+        return "NOT verified: " + "; ".join(self.problems)
+
+    # renderings -----------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "verified": self.verified,
+            "exit_code": self.exit_code,
+            "headline": self.headline(),
+            "engine": self.engine,
+            "dockerfile": self.dockerfile,
+            "identical": self.identical,
+            "original": self.original.to_dict() if self.original else None,
+            "rewritten": self.rewritten.to_dict() if self.rewritten else None,
+            "tree_diff": self.tree_diff.to_dict() if self.tree_diff else None,
+            "config_diff": {k: {"original": a, "rewritten": b} for k, (a, b) in self.config_diff.items()},
+            "ignored": [{"pattern": p, "why": w} for p, w in self.ignore_patterns],
+            "problems": self.problems,
+            "rewritten_build_log_tail": self.rewritten_build_log[-4000:] if self.rewritten_build_log else "",
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=False) + "\n"
+
+    def _rows(self) -> list[tuple[str, str, str, str]]:
+        o, r = self.original, self.rewritten
+        if o is None:
+            return []
+        est = " (gzip -6 estimate)" if o.compressed_estimated else ""
+        rows = [
+            ("layers", str(o.layers), str(r.layers) if r else "—", _signed(r.layers - o.layers) if r else ""),
+            ("size (uncompressed)", mb(o.uncompressed_bytes), mb(r.uncompressed_bytes) if r else "—",
+             _signed_mb(r.uncompressed_bytes - o.uncompressed_bytes) if r else ""),
+            ("size (compressed" + est + ")", mb(o.compressed_bytes), mb(r.compressed_bytes) if r else "—",
+             _signed_mb(r.compressed_bytes - o.compressed_bytes) if r else ""),
+            ("build time", f"{o.build_seconds:.1f} s", f"{r.build_seconds:.1f} s" if r else "—",
+             _signed(r.build_seconds - o.build_seconds, " s", "{:.1f}") if r else ""),
+        ]
+        return rows
+
+    def _difference_lines(self, limit: int = 50) -> list[str]:
+        lines = []
+        if self.tree_diff and not self.tree_diff.empty:
+            lines += self.tree_diff.summary_lines(limit)
+        for k, (a, b) in self.config_diff.items():
+            lines.append(f"~ config {k}: {json.dumps(a)} -> {json.dumps(b)}")
+        return lines
+
+    def to_markdown(self) -> str:
+        out = [f"### dockeropt verify — `{self.dockerfile}` ({self.engine})", ""]
+        if self.identical:
+            return "\n".join(out + ["**" + self.headline() + "**", ""])
+        out += ["| | original | rewritten | change |", "|---|---:|---:|---:|"]
+        out += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in self._rows()]
+        out += ["", f"**{self.headline()}**", ""]
+        diff = self._difference_lines()
+        if diff:
+            out += ["Differences in the file tree / config:", "", "```diff", *diff, "```", ""]
+        if self.rewritten_build_log and self.rewritten is None:
+            out += ["Rewritten build output (end):", "", "```", *self.rewritten_build_log.splitlines()[-30:], "```", ""]
+        out += ["<details><summary>Paths not compared (caches and logs)</summary>", ""]
+        out += [f"- `{p}` — {w}" for p, w in self.ignore_patterns]
+        out += ["", "</details>", ""]
+        return "\n".join(out)
+
+    def to_text(self) -> str:
+        out = [f"dockeropt verify: {self.dockerfile} ({self.engine})"]
+        if not self.identical:
+            rows = [("", "original", "rewritten", "change"), *self._rows()]
+            widths = [max(len(r[i]) for r in rows) for i in range(4)]
+            for r in rows:
+                out.append("  " + "  ".join(
+                    c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(r)
+                ).rstrip())
+        out.append(self.headline())
+        diff = self._difference_lines()
+        if diff:
+            out.append("differences:")
+            out += ["  " + d for d in diff]
+        if self.rewritten_build_log and self.rewritten is None:
+            out.append("rewritten build output (end):")
+            out += ["  " + line for line in self.rewritten_build_log.splitlines()[-30:]]
+        if not self.identical:
+            out.append("not compared: " + ", ".join(p for p, _ in self.ignore_patterns))
+        return "\n".join(out) + "\n"
+
+    def render(self, fmt: str = "text") -> str:
+        if fmt == "json":
+            return self.to_json()
+        if fmt == "markdown":
+            return self.to_markdown()
+        return self.to_text()
