@@ -44,9 +44,12 @@ class RunView:
 
     @cached_property
     def script(self):
-        from dockeropt.shell import parse_shell
+        return parse_cached(self.ins.rest)
 
-        return parse_shell(self.ins.rest)
+    def mentions(self, *words: str) -> bool:
+        """Cheap pre-filter before parsing: does the command text contain any of ``words``?"""
+        rest = self.ins.rest
+        return any(w in rest for w in words)
 
     def offset(self, shell_offset: int) -> int:
         """File offset of a character offset in the shell text (``ins.rest``)."""
@@ -72,6 +75,21 @@ class RunView:
         return Edit(end, self.end, f" && {command}")
 
 
+_SCRIPTS: dict[str, object] = {}
+
+
+def parse_cached(text: str):
+    """parse_shell with a bounded cache: rules and fixpoint passes look at the same RUNs."""
+    script = _SCRIPTS.get(text)
+    if script is None:
+        from dockeropt.shell import parse_shell
+
+        if len(_SCRIPTS) > 4096:
+            _SCRIPTS.clear()
+        script = _SCRIPTS[text] = parse_shell(text)
+    return script
+
+
 @dataclass(frozen=True)
 class Layout:
     """How an author continues RUN lines: `&& \\` at line end or `&&` starting the next line."""
@@ -91,13 +109,17 @@ class Layout:
 
     @classmethod
     def of(cls, ins: n.Instruction, ctx: Context) -> "Layout":
+        return cls.of_group([ins], ctx)
+
+    @classmethod
+    def of_group(cls, group: list[n.Instruction], ctx: Context) -> "Layout":
+        """The layout the instructions use themselves, else the one the file's RUNs use."""
         escape = ctx.tree.escape
-        newline = ins.newline or ctx.newline()
-        own = _continued_lines(ins)
+        newline = group[0].newline or ctx.newline()
+        own = [line for ins in group for line in _continued_lines(ins)]
         sample = own or _file_sample(ctx)
         indent = _common_indent(sample) or "    "
-        leading = _leading_style(own) if own else _leading_style(sample)
-        return cls(escape, newline, indent, leading, multiline=bool(own))
+        return cls(escape, newline, indent, _leading_style(sample), multiline=bool(own))
 
 
 def _continued_lines(ins: n.Instruction) -> list[str]:

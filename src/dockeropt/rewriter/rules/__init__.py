@@ -2,7 +2,9 @@
 
 from dockeropt.rewriter.base import Rule
 from dockeropt.rewriter.rules.apt_lists_cleanup import AptListsCleanup
+from dockeropt.rewriter.rules.merge_runs import MergeRuns
 
 ALL_RULES: list[type[Rule]] = [
+    MergeRuns,
     AptListsCleanup,
 ]

@@ -65,8 +65,10 @@ def apt_cache_mounted(view: RunView) -> bool:
 
 def needs_lists(view: RunView) -> bool:
     """Does this RUN use apt's lists without downloading them itself first?"""
+    if not view.mentions("apt"):
+        return False
     if not view.rewritable or not view.script.ok:
-        return "apt" in view.ins.rest  # cannot tell: assume it may
+        return True  # cannot tell: assume it may
     update_at = min((m.start for m in apt_commands(view, {"update"})), default=None)
     for m in apt_commands(view, NEEDS_LISTS):
         if update_at is None or m.start < update_at:
@@ -85,7 +87,7 @@ class AptListsCleanup(Rule):
         runs = list(iter_runs(ctx))
         changes = []
         for view in runs:
-            if not view.rewritable or ctx.suppressed(self, view.ins):
+            if not view.rewritable or not view.mentions("apt") or ctx.suppressed(self, view.ins):
                 continue
             script = view.script
             if not script.ok or not installs(view):

@@ -1,0 +1,155 @@
+"""merge-runs (DL3059): merge consecutive RUN instructions of a stage into one.
+
+Every RUN adds a layer; files a later RUN deletes still ship in the earlier layer. Merging
+consecutive RUNs (with only comments or blank lines between them) gives one layer and lets a
+cleanup at the end actually shrink the image.
+
+Before::
+
+    RUN apt-get update
+    # the tools we need
+    RUN apt-get install -y curl
+
+After::
+
+    RUN apt-get update && \\
+        # the tools we need
+        apt-get install -y curl
+
+What every original RUN did is kept:
+
+- Each RUN was its own shell process. A RUN that leaves shell state behind (`cd`, `export`,
+  `set`, `umask`, `source`, `trap`, `exit`, a bare `VAR=value` ...) and is followed by another is
+  wrapped in a subshell `( ... )`, so nothing leaks into the next command.
+- Failure: the RUNs are joined with `&&`, so the merged RUN stops where the original build
+  stopped. A RUN that is not a plain `a && b && c` chain (it has `;`, `||` or newlines at its top
+  level) is wrapped in `( ... )` when something comes before it, so `&&` binds to the whole RUN.
+- RUNs are not merged when a shell comment would swallow what follows, when a RUN starts a
+  background job, when the shell cannot be parsed, across different flags (`--mount`,
+  `--network`, `--security`), exec-form or heredoc RUNs, a SHELL change, non-POSIX shells
+  (Windows), ONBUILD, stages, or a RUN that carries its own `# hadolint ignore=`/`# dockeropt:`
+  comment.
+- Comments between the RUNs move inside the merged RUN as comment lines of the continuation
+  (BuildKit drops them from the command); blank lines between them are dropped.
+
+Cache trade-off: consecutive RUNs already share every cache trigger (nothing is copied in
+between), so merging never makes a step rebuild because *files* changed; it does mean that
+editing the text of one part re-runs the whole merged RUN. Put a frequently edited step in its
+own RUN with `# dockeropt: ignore=merge-runs` above it to keep it apart.
+"""
+
+from __future__ import annotations
+
+from dockeropt.rewriter.base import Change, Context, Edit, Rule
+from dockeropt.rewriter.shellrun import Layout, RunView, iter_runs
+from dockeropt.syntax import nodes as n
+
+
+def _has_directive_comment(ins: n.Instruction) -> bool:
+    for line in ins.leading_lines:
+        if isinstance(line, n.Comment):
+            low = line.text.lower()
+            if "hadolint" in low or "dockeropt:" in low:
+                return True
+    return False
+
+
+class MergeRuns(Rule):
+    id = "merge-runs"
+    summary = "Merge consecutive RUN instructions into one layer"
+    hadolint = ("DL3059",)
+    safe = True
+    docs = __doc__ or ""
+
+    def check(self, ctx: Context) -> list[Change]:
+        changes = []
+        for candidates in self._adjacent(ctx):
+            current: list[RunView] = []
+            for view in candidates:  # the shell is parsed only for RUNs that have a neighbour
+                usable = self._usable(view, ctx)
+                if usable and current and self._joins(current[-1], view):
+                    current.append(view)
+                    continue
+                if len(current) > 1:
+                    changes.append(self._merge(current, ctx))
+                current = [view] if usable else []
+            if len(current) > 1:
+                changes.append(self._merge(current, ctx))
+        return [c for c in changes if c is not None]
+
+    @staticmethod
+    def _adjacent(ctx: Context) -> list[list[RunView]]:
+        """Runs of RUNs next to each other in one stage (cheap: no shell parsing)."""
+        runs: list[list[RunView]] = []
+        for view in iter_runs(ctx):
+            last = runs[-1][-1] if runs else None
+            if last is not None and last.index + 1 == view.index and last.stage.index == view.stage.index:
+                runs[-1].append(view)
+            else:
+                runs.append([view])
+        return [r for r in runs if len(r) > 1]
+
+    def _usable(self, view: RunView, ctx: Context) -> bool:
+        return view.rewritable and view.script.ok and not ctx.suppressed(self, view.ins)
+
+    @staticmethod
+    def _joins(prev: RunView, view: RunView) -> bool:
+        if view.index != prev.index + 1 or view.stage.index != prev.stage.index or view.shell != prev.shell:
+            return False
+        if tuple(map(str, view.ins.flags)) != tuple(map(str, prev.ins.flags)):
+            return False
+        if _has_directive_comment(view.ins):
+            return False
+        prev_script = prev.script
+        if prev_script.has_trailing_comment or prev_script.has_background:
+            return False
+        return not view.script.has_background
+
+    def _merge(self, group: list[RunView], ctx: Context) -> Change | None:
+        # trim the group until every member can be written safely
+        members = list(group)
+        while len(members) > 1:
+            bad = self._first_unwrappable(members)
+            if bad is None:
+                break
+            members = members[:bad] if bad > 1 else members[1:]
+        if len(members) < 2:
+            return None
+        first, last = members[0], members[-1]
+        layout = Layout.of_group([m.ins for m in members], ctx)
+        ins = first.ins
+        own = ins.own_code
+        cut = ins.raw_offset(ins.rest_offset)
+        text = own[:cut] + self._command(first, wrap=self._needs_wrap(members, 0))
+        for k, m in enumerate(members[1:], 1):
+            comments = tuple(c.text for c in m.ins.leading_lines if isinstance(c, n.Comment))
+            text += layout.join(self._command(m, wrap=self._needs_wrap(members, k)), comments)
+        lines = ", ".join(str(m.ins.start_line) for m in members)
+        return Change(
+            self.id,
+            first.ins.start_line,
+            f"{len(members)} consecutive RUNs (lines {lines}) become one layer",
+            (Edit(first.start, last.end, text),),
+            last.ins.end_line,
+        )
+
+    @staticmethod
+    def _needs_wrap(members: list[RunView], k: int) -> bool:
+        script = members[k].script
+        if k < len(members) - 1 and script.state_changes():
+            return True
+        return k > 0 and not script.is_and_chain()
+
+    def _first_unwrappable(self, members: list[RunView]) -> int | None:
+        """Index of a member that would need a `( )` it cannot take (a comment would eat `)`)."""
+        for k, m in enumerate(members):
+            if self._needs_wrap(members, k) and m.script.has_trailing_comment:
+                return k
+        return None
+
+    @staticmethod
+    def _command(view: RunView, wrap: bool) -> str:
+        ins = view.ins
+        own = ins.own_code
+        body = own[ins.raw_offset(ins.rest_offset) : ins.args_end_offset].rstrip(" \t")
+        return f"( {body} )" if wrap else body
