@@ -147,12 +147,14 @@ _INDENT = re.compile(r"[ \t]*")
 
 
 def _common_indent(lines: list[str]) -> str:
-    counts: dict[str, int] = {}
-    for line in lines:
-        ind = _INDENT.match(line).group(0)  # type: ignore[union-attr]
-        if ind and line.strip():
-            counts[ind] = counts.get(ind, 0) + 1
-    return max(counts, key=counts.get) if counts else ""  # type: ignore[arg-type]
+    """The indentation commands get: the shallowest one (deeper ones indent arguments)."""
+    indents = [_INDENT.match(line).group(0) for line in lines if line.strip()]  # type: ignore[union-attr]
+    indents = [i for i in indents if i]
+    if not indents:
+        return ""
+    shallowest = min(len(i) for i in indents)
+    candidates = [i for i in indents if len(i) == shallowest]
+    return max(set(candidates), key=candidates.count)
 
 
 def _leading_style(lines: list[str]) -> bool:
