@@ -3,8 +3,35 @@
 from dockeropt.rewriter.base import Rule
 from dockeropt.rewriter.rules.apt_lists_cleanup import AptListsCleanup
 from dockeropt.rewriter.rules.merge_runs import MergeRuns
+from dockeropt.rewriter.rules.apt_get_yes import AptGetYes
+from dockeropt.rewriter.rules.apt_no_install_recommends import AptNoInstallRecommends
+from dockeropt.rewriter.rules.apk_no_cache import ApkNoCache
+from dockeropt.rewriter.rules.pip_no_cache_dir import PipNoCacheDir
+from dockeropt.rewriter.rules.yum_yes import YumYes
+from dockeropt.rewriter.rules.yum_clean import YumClean
+from dockeropt.rewriter.rules.dnf_yes import DnfYes
+from dockeropt.rewriter.rules.dnf_clean import DnfClean
+from dockeropt.rewriter.rules.zypper_non_interactive import ZypperNonInteractive
+from dockeropt.rewriter.rules.zypper_clean import ZypperClean
+from dockeropt.rewriter.rules.npm_cache_clean import NpmCacheClean
+from dockeropt.rewriter.rules.yarn_cache_clean import YarnCacheClean
+from dockeropt.rewriter.rules.cache_mounts import CacheMounts
 
 ALL_RULES: list[type[Rule]] = [
     MergeRuns,
     AptListsCleanup,
+    # package managers (pkg_common.py): flags, cache clean-up, or cache mounts in mount mode
+    AptGetYes,
+    AptNoInstallRecommends,
+    ApkNoCache,
+    PipNoCacheDir,
+    YumYes,
+    YumClean,
+    DnfYes,
+    DnfClean,
+    ZypperNonInteractive,
+    ZypperClean,
+    NpmCacheClean,
+    YarnCacheClean,
+    CacheMounts,
 ]
