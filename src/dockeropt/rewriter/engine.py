@@ -94,6 +94,10 @@ def rewrite(
             except DockerfileSyntaxError as e:
                 result.notes.append(f"{rule.id}: change dropped, its output would not parse ({e})")
                 continue
+            broken = _broken_shell(tree, new_tree)
+            if broken:
+                result.notes.append(f"{rule.id}: change dropped, it would break the shell of line {broken}")
+                continue
             if new_text == current:
                 continue
             current, tree = new_text, new_tree
@@ -107,6 +111,19 @@ def rewrite(
         return result
     result.text = current
     return result
+
+
+def _broken_shell(old: Dockerfile, new: Dockerfile) -> int | None:
+    """Line of a RUN whose shell text is new and does not parse (a rule bug), else None."""
+    from dockeropt.rewriter.shellrun import parse_cached
+    from dockeropt.syntax.nodes import Run
+
+    before = {ins.rest for ins in old.instructions if isinstance(ins, Run)}
+    for ins in new.instructions:
+        if isinstance(ins, Run) and ins.rest not in before and ins.command is not None and not ins.heredocs:
+            if not parse_cached(ins.rest).ok:
+                return ins.start_line
+    return None
 
 
 def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:

@@ -64,15 +64,38 @@ class RunView:
         pos = self.offset(word.end)
         return Edit(pos, pos, " " + text)
 
-    def append_command(self, ctx: Context, command: str) -> Edit:
-        """Edit that appends ``&& command`` to the end of the RUN, in the RUN's own layout."""
+    @cached_property
+    def body_end(self) -> int | None:
+        """File offset where the last command list ends, when only blanks and `;` follow it
+        (no comment line, no other text); None otherwise."""
+        lists = self.script.lists
+        if not lists:
+            return None
+        tail_logical = self.ins.rest[lists[-1].end :]
+        if tail_logical.strip(" \t;"):
+            return None
+        pos = self.offset(lists[-1].end)
+        raw_tail = self.ins.own_code[pos - self.start : self.ins.args_end_offset]
+        if "#" in raw_tail:
+            return None
+        return pos
+
+    @property
+    def ends_open(self) -> bool:
+        """The script ends with `;`, `&` or a newline after its last command."""
+        lists = self.script.lists
+        return bool(lists) and lists[-1].terminator is not None
+
+    def append_command(self, ctx: Context, command: str) -> Edit | None:
+        """Edit that appends ``&& command`` after the last command, in the RUN's own layout
+        (before a trailing `;`); None when that cannot be done cleanly."""
+        end = self.body_end
+        if end is None:
+            return None
         layout = Layout.of(self.ins, ctx)
-        raw = self.ins.own_code[: self.ins.args_end_offset]
-        trailing = len(raw) - len(raw.rstrip(" \t"))
-        end = self.end - trailing
         if layout.multiline:
-            return Edit(end, self.end, layout.join(command))
-        return Edit(end, self.end, f" && {command}")
+            return Edit(end, end, layout.join(command))
+        return Edit(end, end, f" && {command}")
 
 
 _SCRIPTS: dict[str, object] = {}

@@ -98,13 +98,13 @@ class AptListsCleanup(Rule):
                 continue
             if self._later_needs_lists(view, runs, ctx):
                 continue
-            changes.append(
-                self.change(
-                    view.ins,
-                    "apt package lists stay in the layer; remove them in the RUN that installs",
-                    [view.append_command(ctx, CLEANUP)],
+            edit = view.append_command(ctx, CLEANUP)
+            if edit is not None:
+                changes.append(
+                    self.change(
+                        view.ins, "apt package lists stay in the layer; remove them in the RUN that installs", [edit]
+                    )
                 )
-            )
         return changes
 
     @staticmethod

@@ -45,6 +45,10 @@ from dockeropt.rewriter.shellrun import Layout, RunView, iter_runs
 from dockeropt.syntax import nodes as n
 
 
+def _sets_variables(reason: str) -> bool:
+    return "variable" in reason or reason.startswith("assigns")
+
+
 def _has_directive_comment(ins: n.Instruction) -> bool:
     for line in ins.leading_lines:
         if isinstance(line, n.Comment):
@@ -135,21 +139,31 @@ class MergeRuns(Rule):
 
     @staticmethod
     def _needs_wrap(members: list[RunView], k: int) -> bool:
-        script = members[k].script
-        if k < len(members) - 1 and script.state_changes():
+        view = members[k]
+        script = view.script
+        if k < len(members) - 1 and (script.state_changes() or (view.ends_open and view.body_end is None)):
             return True
         return k > 0 and not script.is_and_chain()
 
     def _first_unwrappable(self, members: list[RunView]) -> int | None:
-        """Index of a member that would need a `( )` it cannot take (a comment would eat `)`)."""
+        """Index of the first member that cannot join the ones before it: it would need a `( )`
+        it cannot take (a comment would eat the `)`), or it reads variables that an earlier
+        member sets (the subshell keeps them apart, as separate RUNs did, but the result reads
+        like a bug: better leave such RUNs as they are)."""
+        sets_vars = False
         for k, m in enumerate(members):
             if self._needs_wrap(members, k) and m.script.has_trailing_comment:
                 return k
+            if sets_vars and "$" in m.ins.rest:
+                return k
+            sets_vars = sets_vars or any(_sets_variables(reason) for _, reason in m.script.state_changes())
         return None
 
     @staticmethod
     def _command(view: RunView, wrap: bool) -> str:
+        """The RUN's shell text as written; a trailing `;` is dropped (it changes nothing)."""
         ins = view.ins
         own = ins.own_code
-        body = own[ins.raw_offset(ins.rest_offset) : ins.args_end_offset].rstrip(" \t")
+        end = ins.args_end_offset if view.body_end is None else view.body_end - view.start
+        body = own[ins.raw_offset(ins.rest_offset) : end].rstrip(" \t")
         return f"( {body} )" if wrap else body
