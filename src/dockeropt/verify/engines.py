@@ -349,8 +349,13 @@ class _StorageEngine(Engine):
                 _write(ign, ignorefile_text)
                 cmd += ["--ignorefile", str(ign)]
             cmd.append(str(context_dir))
+            # RUN --mount=type=cache directories live under $TMPDIR (default /var/tmp): give each
+            # build its own, so the rewritten build does not reuse the original's cache mounts and
+            # nothing is left behind.
+            (work / "tmp").mkdir()
+            env = {**os.environ, "TMPDIR": str(work / "tmp")}
             t0 = time.monotonic()
-            code, out = _stream(cmd, progress, self.timeout)
+            code, out = _stream(cmd, progress, self.timeout, env=env)
             seconds = time.monotonic() - t0
             if code != 0:
                 raise BuildFailed(f"{self.exe} build failed (exit {code})", out)

@@ -93,6 +93,7 @@ def verify(
     rewritten_dockerignore: str | None = None,
     dockerfile_name: str = "Dockerfile",
     build_identical: bool = False,
+    layer_cache: LayerCache | None = None,
 ) -> VerifyReport:
     """Build both texts with ``engine`` in ``context_dir`` and compare.
 
@@ -101,6 +102,7 @@ def verify(
     not build, a file tree or image config that differs, or an image that got bigger (more layers,
     more uncompressed bytes, more compressed bytes beyond a small tolerance) give a report with
     ``exit_code == 1``.  ``rewritten_dockerignore`` (text) is used for the rewritten build only.
+    ``layer_cache`` lets several verifications read a shared base image's layers once.
     """
     progress = progress or _log_progress
     ignore = list(ignore)
@@ -147,7 +149,7 @@ def verify(
             problems.append(f"the rewritten {dockerfile_name} does not build ({e})")
 
         progress("measuring layers and file trees…")
-        cache = LayerCache()
+        cache = layer_cache if layer_cache is not None else LayerCache()
         m_orig = measure(eng.export(tags[0], tmp / "original"), cache)
         s_orig = _stats(m_orig, b_orig.seconds)
         if b_new is None:

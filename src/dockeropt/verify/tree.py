@@ -3,7 +3,8 @@
 A tree maps a path (relative, no leading ``/``, e.g. ``usr/bin/curl``) to an :class:`Entry`: its
 type, permission bits, owner, size and sha256 for regular files, target for symlinks, device
 numbers for devices.  Modification times are *not* recorded: two builds of the same Dockerfile
-never agree on them, and a rewrite that merges two RUNs is not expected to keep them.
+never agree on them, and a rewrite that merges two RUNs is not expected to keep them.  For the
+same reason the source mtime embedded in timestamp-based ``.pyc`` files is masked before hashing.
 
 Layers are applied in order with the OCI/AUFS whiteout rules: ``dir/.wh.name`` deletes ``dir/name``
 (and everything under it) from the layers below; ``dir/.wh..wh..opq`` makes ``dir`` opaque, i.e.
@@ -151,14 +152,26 @@ def read_layer(stream: IO[bytes]) -> LayerChanges:
     return out
 
 
+def _mask_pyc_mtime(data: bytes) -> bytes:
+    """A timestamp-based .pyc (PEP 552 flags == 0) embeds its source's mtime in bytes 8-11;
+    pip writes sources with the install time, so two identical builds differ there.  Mask it,
+    as every other mtime is ignored.  Hash-based .pycs are left as they are."""
+    if len(data) >= 16 and data[4:8] == b"\0\0\0\0":
+        return data[:8] + b"\0\0\0\0" + data[12:]
+    return data
+
+
 def _entry(tf: tarfile.TarFile, m: tarfile.TarInfo, same_layer: Mapping[str, Entry]) -> Entry:
     perm = stat.S_IMODE(m.mode)
     if m.isreg():
         h = hashlib.sha256()
         f = tf.extractfile(m)
         assert f is not None
-        while chunk := f.read(_CHUNK):
-            h.update(chunk)
+        if m.name.endswith(".pyc") and m.size < (16 << 20):
+            h.update(_mask_pyc_mtime(f.read()))
+        else:
+            while chunk := f.read(_CHUNK):
+                h.update(chunk)
         return Entry("file", perm, m.uid, m.gid, m.size, h.hexdigest())
     if m.isdir():
         return Entry("dir", perm, m.uid, m.gid)
