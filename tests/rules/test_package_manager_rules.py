@@ -114,7 +114,8 @@ def test_case_snapshot(rid, case, snapshot):
 def test_case_output_parses_and_is_a_fixpoint(rid, case):
     text, result, meta = _run(rid, case)
     dockeropt.parse(result.text, strict=True)
-    again = rewrite(result.text, select=[rid], unsafe=True, cache_strategy=meta.get("cache_strategy", "clean"))
+    again = rewrite(result.text, select=[rid], unsafe=True, cache_strategy=meta.get("cache_strategy", "clean"),
+                    path=str(case / "Dockerfile"))
     assert again.text == result.text, "a second run changed the output again"
     assert not result.notes, result.notes
     if meta.get("hadolint_remaining"):
