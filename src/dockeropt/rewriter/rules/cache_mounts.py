@@ -65,29 +65,54 @@ for `yum/dnf clean all` and `zypper clean` (DL3032/DL3040/DL3036).
 from __future__ import annotations
 
 from dockeropt.rewriter.base import Change, Context, Edit, Rule
-from dockeropt.rewriter.rules.pkg_common import candidate_runs, mount_plan, mounts_supported
-from dockeropt.rewriter.shellrun import Layout, RunView
+from dockeropt.rewriter.rules.pkg_common import candidate_runs, chain_layout, mount_plan, mounts_supported
+from dockeropt.rewriter.shellrun import RunView
 from dockeropt.syntax import nodes as n
 
 SYNTAX_LINE = "# syntax=docker/dockerfile:1"
 
 
 def flags_edit(ctx: Context, view: RunView, flags: list[str]) -> Edit:
-    """Insert ``flags`` right after the RUN keyword, one per line in a multi-line RUN."""
+    """Insert ``flags`` right after the RUN keyword; in a multi-line RUN one per line, indented
+    like the RUN's commands (after ``&& `` in the leading style)."""
     ins = view.ins
     kw_end = view.start + len(ins.indent) + len(ins.keyword_raw)
     pieces = ins.pieces
-    multiline = any(isinstance(p, n.Continuation) for p in pieces)
-    if not multiline:
+    if not any(isinstance(p, n.Continuation) for p in pieces):
         return Edit(kw_end, kw_end, " " + " ".join(flags))
-    layout = Layout.of(ins, ctx)
-    sep = f" {layout.escape}{layout.newline}{layout.indent}"
+    layout = chain_layout(ctx, view)
     first = pieces[0] if pieces else None
-    if isinstance(first, n.Text) and first.value.strip():
-        ws = len(first.value) - len(first.value.lstrip(" \t"))
-        return Edit(kw_end, kw_end + ws, " " + sep.join(flags) + sep)
-    # `RUN \` : the command starts on the next line
-    return Edit(kw_end, kw_end, " " + sep.join(flags))
+    starts_on_next_line = not (isinstance(first, n.Text) and first.value.strip())
+    if starts_on_next_line and len(pieces) > 2 and isinstance(pieces[2], n.Text):
+        indent = _indent_of(pieces[2].value)  # `RUN \` : the command's own line says it
+    elif _has_and_breaks(view) and layout.leading:
+        indent = layout.indent + " " * 3  # under the command after `&& `
+    elif _has_and_breaks(view):
+        indent = layout.indent
+    else:
+        indent = "\t" if layout.indent.startswith("\t") else "    "
+    sep = f" {layout.escape}{layout.newline}{indent}"
+    if starts_on_next_line:
+        return Edit(kw_end, kw_end, " " + sep.join(flags))
+    ws = len(first.value) - len(first.value.lstrip(" \t"))  # type: ignore[union-attr]
+    return Edit(kw_end, kw_end + ws, " " + sep.join(flags) + sep)
+
+
+def _indent_of(line: str) -> str:
+    return line[: len(line) - len(line.lstrip(" \t"))]
+
+
+def _has_and_breaks(view: RunView) -> bool:
+    """Does an ``&&`` meet a line continuation somewhere in this RUN?"""
+    pieces = view.ins.pieces
+    for i, p in enumerate(pieces):
+        if isinstance(p, n.Continuation) and 0 < i < len(pieces) - 1:
+            before, after = pieces[i - 1], pieces[i + 1]
+            if (isinstance(before, n.Text) and before.value.rstrip().endswith("&&")) or (
+                isinstance(after, n.Text) and after.value.lstrip().startswith("&&")
+            ):
+                return True
+    return False
 
 
 def directive_edit(ctx: Context) -> Edit | None:

@@ -450,16 +450,18 @@ def path_ref(word: Word, cwd: Optional[str]) -> PathRef:
 
 
 def relation(ref: PathRef, target: str) -> str:
-    """What removing ``ref`` does to ``target``: "hits" (removes the target itself or a parent),
-    "inside" (only removes things below it), "apart", or "unknown" (cannot tell)."""
+    """What removing ``ref`` does to ``target``: "equal" (removes the target itself), "above"
+    (removes a parent of it, and more), "inside" (only things below it), "apart", or "unknown"."""
     if ref.path is not None:
+        if _norm(ref.path) == _norm(target):
+            return "equal"
         if is_within(target, ref.path):
-            return "hits"
+            return "above"
         return "inside" if is_within(ref.path, target) else "apart"
     if ref.glob_dir is not None:
-        if _norm(ref.glob_dir) == _norm(target) or is_within(ref.glob_dir, target):
+        if is_within(ref.glob_dir, target):
             return "inside"
-        return "hits" if is_within(target, ref.glob_dir) else "apart"
+        return "above" if is_within(target, ref.glob_dir) else "apart"
     p = ref.prefix or ""
     t = _norm(target).rstrip("/") + "/"
     if not p or t.startswith(p):
@@ -527,44 +529,57 @@ def cwd_of(ctx: Context, view: RunView) -> Optional[str]:
 # --------------------------------------------------------------------------------------------
 
 
-def chain_removal(view: RunView, cmd: SimpleCommand) -> Optional[Edit]:
-    """Edit removing ``cmd`` from the RUN's single top-level ``&&`` chain, or None.
-
-    ``cmd`` must be a whole element of the chain (a one-command pipeline, not negated) and the
-    chain must keep at least one other element. The element goes with the operator and the line
-    continuation that join it to its neighbour, so the author's layout stays as it was; a span
-    holding a comment line is left alone.
-    """
+def chain_index(view: RunView, cmd: SimpleCommand) -> Optional[int]:
+    """Index of ``cmd`` in the RUN's single top-level ``&&`` chain, when it is a whole element
+    of it (a one-command pipeline, not negated); None otherwise."""
     s = view.script
     if not s.is_and_chain():
         return None
-    pipes = s.lists[0].pipelines
-    if len(pipes) < 2:
-        return None
-    for k, p in enumerate(pipes):
-        if len(p.commands) == 1 and p.commands[0] is cmd or (
-            len(p.commands) == 1 and isinstance(p.commands[0], SimpleCommand) and p.commands[0].start == cmd.start
-            and p.commands[0].end == cmd.end
-        ):
-            if p.negated:
-                return None
-            if k == len(pipes) - 1:
-                a, b = view.offset(pipes[k - 1].end), view.offset(p.end)
-            else:
-                a, b = view.offset(p.start), view.offset(pipes[k + 1].start)
-            return Edit(a, b, "")
+    for k, p in enumerate(s.lists[0].pipelines):
+        if p.negated or len(p.commands) != 1 or not isinstance(p.commands[0], SimpleCommand):
+            continue
+        if p.commands[0].start == cmd.start and p.commands[0].end == cmd.end:
+            return k
     return None
 
 
-def edit_has_comment(ctx: Context, e: Edit) -> bool:
-    return "#" in ctx.text[e.start : e.end]
+def chain_removals(ctx: Context, view: RunView, indices: Iterable[int]) -> Optional[list[Edit]]:
+    """Edits removing the elements ``indices`` of the RUN's ``&&`` chain, or None.
+
+    At least one element must stay. Each run of adjacent removed elements goes with the
+    operator and line continuation that join it to the kept neighbour, so the author's layout
+    stays as it was; a span holding a comment line is not removed (None).
+    """
+    pipes = view.script.lists[0].pipelines
+    idx = sorted(set(indices))
+    if not idx or len(idx) >= len(pipes):
+        return None
+    groups: list[list[int]] = []
+    for k in idx:
+        if groups and groups[-1][-1] == k - 1:
+            groups[-1].append(k)
+        else:
+            groups.append([k])
+    edits = []
+    for g in groups:
+        i, j = g[0], g[-1]
+        if j == len(pipes) - 1:
+            e = Edit(view.offset(pipes[i - 1].end), view.offset(pipes[j].end), "")
+        else:
+            e = Edit(view.offset(pipes[i].start), view.offset(pipes[j + 1].start), "")
+        if "#" in ctx.text[e.start : e.end]:
+            return None
+        edits.append(e)
+    return edits
 
 
 def safe_removal(ctx: Context, view: RunView, cmd: SimpleCommand) -> Optional[Edit]:
-    e = chain_removal(view, cmd)
-    if e is None or edit_has_comment(ctx, e):
+    """Edit removing ``cmd`` from the RUN's ``&&`` chain (see ``chain_removals``), or None."""
+    k = chain_index(view, cmd)
+    if k is None:
         return None
-    return e
+    edits = chain_removals(ctx, view, [k])
+    return edits[0] if edits else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -755,41 +770,41 @@ def apk_needs_index(view: RunView) -> bool:
     return False
 
 
-def _cleanup_removals(ctx: Context, view: RunView, targets: tuple[str, ...], clean_cmds: list[SimpleCommand]
-                      ) -> Optional[list[Edit]]:
-    """Edits removing clean-up commands that only touch ``targets`` (about to become cache mounts).
+def _cleanup_removals(ctx: Context, view: RunView, targets: tuple[str, ...], clean_cmds: list[SimpleCommand],
+                      drop: bool = True) -> Optional[dict[int, str]]:
+    """Chain elements to remove because they only clean ``targets`` (about to become cache
+    mounts): {chain index: "equal" | "inside" | "clean"}.
 
-    None when some command would remove a target itself or a parent of it (``rm -rf
-    /var/cache/yum`` on a mount point fails with EBUSY) and cannot be dropped, or when some
-    command removes a path we cannot resolve (``rm -rf "$DIR"``) that might be one of them.
+    A command is dropped only when every path it removes is a target or inside one. None (no
+    mount for this manager) when a command removes a target itself (``rm -rf /var/cache/yum``
+    on a mount point fails with EBUSY) and cannot be dropped, removes a parent of a target (it
+    also removes other things, so it must stay, and would hit the mount point), or removes a
+    path that cannot be resolved (``rm -rf "$DIR"``).
     """
     cwd = cwd_of(ctx, view)
-    edits: list[Edit] = []
+    remove: dict[int, str] = {}
+    order = ("unknown", "above", "equal", "inside", "apart")
     for c in removing_commands(view):
         refs = path_operands(view, c, cwd)
-        kinds = []
-        for r in refs:
-            rel = {relation(r, t) for t in targets}
-            for k in ("unknown", "hits", "inside", "apart"):
-                if k in rel:
-                    kinds.append(k)
-                    break
-        if "unknown" in kinds:
-            return None
+        kinds = [min((relation(r, t) for t in targets), key=order.index) for r in refs]
         if not refs or all(k == "apart" for k in kinds):
             continue
-        if all(k in ("hits", "inside") for k in kinds):
-            e = safe_removal(ctx, view, c)
-            if e is not None:
-                edits.append(e)
-                continue
-        if "hits" in kinds:
+        if "unknown" in kinds or "above" in kinds:
+            return None  # might remove a mount point, and removes more than the cache: keep both
+        k = chain_index(view, c) if drop and all(x in ("equal", "inside") for x in kinds) else None
+        if k is not None:
+            remove[k] = "equal" if "equal" in kinds else "inside"
+        elif "equal" in kinds:
+            return None  # removing the mount point itself fails with EBUSY
+    for c in clean_cmds if drop else ():
+        k = chain_index(view, c)
+        if k is not None:
+            remove.setdefault(k, "clean")
+    if remove and chain_removals(ctx, view, remove) is None:
+        if "equal" in remove.values():
             return None
-    for c in clean_cmds:
-        e = safe_removal(ctx, view, c)
-        if e is not None:
-            edits.append(e)
-    return edits
+        return {}
+    return remove
 
 
 def _wanted(ctx: Context, view: RunView, manager: str) -> bool:
@@ -806,6 +821,7 @@ def mount_plan(ctx: Context, view: RunView) -> MountPlan:
         return plan
     env = None
     later = None
+    removed: dict[int, str] = {}
 
     def get_env():
         nonlocal env
@@ -819,7 +835,8 @@ def mount_plan(ctx: Context, view: RunView) -> MountPlan:
             later = later_runs(ctx, view)
         return later
 
-    def add(manager: str, targets: tuple[str, ...], sharing: Optional[str], clean_cmds: list[SimpleCommand]):
+    def add(manager: str, targets: tuple[str, ...], sharing: Optional[str], clean_cmds: list[SimpleCommand],
+            drop: bool = True):
         if not _wanted(ctx, view, manager):
             return
         missing = [t for t in targets if not cache_mounted(view, t)]
@@ -827,11 +844,11 @@ def mount_plan(ctx: Context, view: RunView) -> MountPlan:
             return
         if any(any_mount_near(view, t) for t in missing):
             return
-        removals = _cleanup_removals(ctx, view, targets, clean_cmds)
+        removals = _cleanup_removals(ctx, view, targets, clean_cmds, drop)
         if removals is None:
             return
-        taken = {(e.start, e.end) for e in plan.removals}
-        plan.removals.extend(e for e in removals if (e.start, e.end) not in taken)
+        for k, kind in removals.items():
+            removed[k] = kind if removed.get(k) != "equal" else "equal"
         plan.mounts.extend((t, sharing) for t in missing)
         plan.managers.append(manager)
 
@@ -871,8 +888,14 @@ def mount_plan(ctx: Context, view: RunView) -> MountPlan:
             continue
         if any(rpm_cache_only(o, prog) for o in get_later()):
             continue
-        cleans = [c.command for c in cmds if c.sub == "clean"]
-        add(prog, RPM_CACHE_DIRS[prog], "locked", cleans)
+        # hadolint's DL3032/DL3040 do not know cache mounts (and take any `rm -rf` for a clean):
+        # a RUN that already cleans keeps its clean-up and gets no mount (it would stay empty)
+        last = max(c.start for c in cmds if c.sub in RPM_TRIGGERS)
+        if any(c.sub == "clean" for c in cmds if c.start > last) or any(
+            c.start > last for c in removing_commands(view)
+        ):
+            continue
+        add(prog, RPM_CACHE_DIRS[prog], "locked", [], drop=False)
 
     # zypper -------------------------------------------------------------------------------
     zyp = [c for c in commands(view, "zypper") if c.static_prefix]
@@ -907,6 +930,15 @@ def mount_plan(ctx: Context, view: RunView) -> MountPlan:
             cleans = [c.command for c in yarn if c.sub == "cache" and c.operand(0) == "clean"]
             add("yarn", (YARN_CACHE,), None, cleans)
 
+    if removed:
+        edits = chain_removals(ctx, view, removed)
+        if edits is None:
+            # the clean-ups of several managers could not be removed together: keep them all,
+            # which is only possible when none of them removes a mount point itself
+            if "equal" in removed.values():
+                return MountPlan()
+            edits = []
+        plan.removals = edits
     return plan
 
 
