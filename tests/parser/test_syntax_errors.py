@@ -168,6 +168,11 @@ ACCEPTED = {
     "bom": "\ufeffFROM alpine\n",
     "escape_after_bom": "\ufeff# escape=`\nFROM alpine\nRUN a `\n  b\n",
     "escaped_escape_does_not_continue": "FROM alpine\nRUN echo \\\\\nRUN true\n",
+    # Go's encoding/json: NaN is no JSON, 1e400 overflows float64 -> both shell form, no error.
+    "json_nan_is_shell_form": "FROM alpine\nRUN [NaN]\n",
+    "json_float_overflow_is_shell_form": "FROM alpine\nRUN [1e400]\n",
+    # A heredoc word whose name lexes to nothing is no heredoc.
+    "empty_heredoc_name_is_not_a_heredoc": "FROM alpine\nRUN cat <<''\nRUN true\n",
 }
 
 
