@@ -72,7 +72,7 @@ def e2e_engine(e2e_base):
     images.  (Loading the base into a fresh store per case costs ~6 s; this costs it once.)"""
     from dockeropt.verify import BuildahEngine
 
-    eng = BuildahEngine(base_images={BASE_REF: e2e_base})
+    eng = BuildahEngine(base_images={BASE_REF: e2e_base}, fast_export=True)
     if not eng.available():
         unavailable("buildah does not run")
     t0 = time.monotonic()
@@ -109,6 +109,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     tr.section("dockeropt e2e: original -> rewritten")
     for k, v in TIMINGS.items():
         tr.write_line(f"{k}: {v:.1f} s" if v else k)
+    if not RESULTS:
+        return
     header = ("case", "layers", "MB", "MB gz", "build s", "case s", "result")
     rows = [header]
     for r in RESULTS:

@@ -247,7 +247,10 @@ class FakeEngine(Engine):
         self.built[tag] = spec
         return BuiltImage(tag, "id", 1.5, "")
 
-    def export(self, tag, dest):
+    def export(self, tag, dest=None):
+        import tempfile
+
+        dest = dest or Path(tempfile.mkdtemp(prefix="fake-export-")) / "oci"
         spec = self.built[tag]
         layers = [BASE] + [layer_tar(members) for members in spec["layers"]]
         return read_oci_layout(write_oci(dest, layers, spec.get("config")))

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 from .errors import BuildFailed, VerifyEnvironmentError
-from .image import ExportedImage, read_docker_archive, read_oci_layout
+from .image import ExportedImage, discard_from_layout, read_docker_archive, read_oci_layout
 
 log = logging.getLogger("dockeropt.verify")
 
@@ -138,8 +138,18 @@ class Engine(ABC):
         """Build without any cache and without pulling; raise :class:`BuildFailed` on failure."""
 
     @abstractmethod
-    def export(self, tag: str, dest: Path) -> ExportedImage:
-        """Write the image to ``dest`` (a new directory) and read its layers and config."""
+    def export(self, tag: str, dest: Path | None = None) -> ExportedImage:
+        """Write the image out (to ``dest``, a new directory, or where the engine likes) and read
+        its layers, config and history."""
+
+    def discard(self, images: list[ExportedImage]) -> None:
+        """Forget exports made by :meth:`export` once measured (frees disk)."""
+        for img in images:
+            if img.layout is not None and self._owns(img.layout):
+                shutil.rmtree(img.layout, ignore_errors=True)
+
+    def _owns(self, path: Path) -> bool:
+        return False
 
     @abstractmethod
     def remove(self, tag: str) -> None:
@@ -214,8 +224,15 @@ class _StorageEngine(Engine):
         isolation: str | None = "chroot",
         timeout: float = 3600,
         use_default_store: bool = True,
+        fast_export: bool = False,
     ) -> None:
+        """``fast_export``: export layers uncompressed with skopeo into one OCI layout shared by
+        all exports of this engine object, so a base layer is written once, not once per image
+        (~0.2 s instead of 3-6 s per image here); compressed sizes are then computed with gzip -6.
+        Without it (the default) ``push`` writes compressed layers, whose sizes are what a
+        registry would store.  Needs skopeo and a known storage driver; falls back otherwise."""
         self._tmp: str | None = None
+        self.fast_export = fast_export
         self._own_store = root is None
         self._root = Path(root) if root else None
         self._runroot = Path(runroot) if runroot else None
@@ -364,9 +381,30 @@ class _StorageEngine(Engine):
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
-    def export(self, tag: str, dest: Path) -> ExportedImage:
+    def _fast_export_ok(self) -> bool:
+        return bool(self.fast_export and self.storage_driver and shutil.which("skopeo"))
+
+    def export(self, tag: str, dest: Path | None = None) -> ExportedImage:
+        if self._fast_export_ok():
+            layout = self._workdir() / "exports"
+            name = normalize_ref(tag).rsplit("/", 1)[-1].replace(":", "_")
+            src = f"containers-storage:[{self.storage_driver}@{self.root}+{self.runroot}]{normalize_ref(tag)}"
+            cmd = ["skopeo", "copy", "-q", "--dest-oci-accept-uncompressed-layers", src, f"oci:{layout}:{name}"]
+            _run(cmd, timeout=self.timeout, check=True)
+            return read_oci_layout(layout, ref_name=name)
+        if dest is None:
+            dest = Path(tempfile.mkdtemp(prefix="export-", dir=self._workdir())) / "oci"
         _run(self.global_args() + ["push", "-q", tag, f"oci:{dest}"], timeout=self.timeout, check=True)
         return read_oci_layout(dest)
+
+    def discard(self, images: list[ExportedImage]) -> None:
+        shared = [i for i in images if i.layout is not None and i.layout == self._workdir() / "exports"]
+        if shared:
+            discard_from_layout(shared)
+        super().discard([i for i in images if i not in shared])
+
+    def _owns(self, path: Path) -> bool:
+        return self._tmp is not None and Path(self._tmp) in Path(path).parents
 
     def remove(self, tag: str) -> None:
         try:
@@ -491,13 +529,20 @@ class DockerEngine(Engine):
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
-    def export(self, tag: str, dest: Path) -> ExportedImage:
+    def export(self, tag: str, dest: Path | None = None) -> ExportedImage:
         archive = self._workdir() / f"save-{time.monotonic_ns()}.tar"
+        if dest is None:
+            dest = Path(tempfile.mkdtemp(prefix="export-", dir=self._workdir()))
         try:
             _run(["docker", "save", "-o", str(archive), tag], timeout=self.timeout, check=True)
-            return read_docker_archive(archive, dest)
+            img = read_docker_archive(archive, dest)
+            img.layout = dest
+            return img
         finally:
             archive.unlink(missing_ok=True)
+
+    def _owns(self, path: Path) -> bool:
+        return self._tmp is not None and Path(self._tmp) in Path(path).parents
 
     def remove(self, tag: str) -> None:
         try:

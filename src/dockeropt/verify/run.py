@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import sys
-import tempfile
 import uuid
 from pathlib import Path
 from typing import Any, Sequence
@@ -116,8 +114,8 @@ def verify(
         raise VerifyEnvironmentError(f"build context is not a directory: {context}")
     run_id = uuid.uuid4().hex[:10]
     tags = [f"localhost/dockeropt-verify-{run_id}-original", f"localhost/dockeropt-verify-{run_id}-rewritten"]
-    tmp = Path(tempfile.mkdtemp(prefix="dockeropt-verify-"))
     built: list[str] = []
+    exported: list = []
     try:
         engine_label = eng.version()
         check_environment(eng, [original_text, rewritten_text], progress)
@@ -150,12 +148,14 @@ def verify(
 
         progress("measuring layers and file trees…")
         cache = layer_cache if layer_cache is not None else LayerCache()
-        m_orig = measure(eng.export(tags[0], tmp / "original"), cache)
+        exported.append(eng.export(tags[0]))
+        m_orig = measure(exported[-1], cache)
         s_orig = _stats(m_orig, b_orig.seconds)
         if b_new is None:
             return VerifyReport(engine_label, dockerfile_name, s_orig, None, None, {}, ignore, problems,
                                 rewritten_build_log=new_log)
-        m_new = measure(eng.export(tags[1], tmp / "rewritten"), cache)
+        exported.append(eng.export(tags[1]))
+        m_new = measure(exported[-1], cache)
         s_new = _stats(m_new, b_new.seconds)
 
         tdiff = diff_trees(m_orig.tree, m_new.tree, [p for p, _ in ignore])
@@ -176,9 +176,12 @@ def verify(
         progress(report.headline())
         return report
     finally:
+        try:
+            eng.discard(exported)
+        except OSError:
+            pass
         for t in built:
             eng.remove(t)
-        shutil.rmtree(tmp, ignore_errors=True)
         if owns_engine:
             eng.close()
 

@@ -1,0 +1,83 @@
+"""dockeropt.verify against real buildah builds: a deliberately wrong rewrite must be caught
+(exit 1, naming the paths), and a missing base image must give exit 2 with a clear message."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from dockeropt.verify import BuildahEngine, run_verify
+
+ORIGINAL = """\
+FROM debian:bookworm-slim
+RUN cd /tmp && touch a
+RUN touch b
+RUN export X=1
+RUN echo "${X:-unset}" > /x
+RUN umask 077 && touch /private
+RUN touch /public
+"""
+
+# What a naive merge makes of it: cd, export and umask leak into the commands after them.
+NAIVE = """\
+FROM debian:bookworm-slim
+RUN cd /tmp && touch a && touch b && export X=1 && echo "${X:-unset}" > /x && umask 077 && touch /private && touch /public
+"""
+
+
+@pytest.mark.e2e
+def test_naive_merge_is_caught(tmp_path, e2e_engine):
+    (tmp_path / "Dockerfile").write_text(ORIGINAL)
+    messages: list[str] = []
+    code, out = run_verify(
+        tmp_path / "Dockerfile", engine=e2e_engine, rewritten_text=NAIVE, fmt="json", progress=messages.append
+    )
+    print(out)
+    assert code == 1
+    report = json.loads(out)
+    diff = report["tree_diff"]
+    assert "b" in diff["removed"]  # /b landed in /tmp (whose contents are not compared)
+    assert any(c.startswith("content") for c in diff["changed"]["x"])  # "1" instead of "unset"
+    assert diff["changed"]["public"] == ["mode: 0644 -> 0600"]
+    assert report["original"]["layers"] == 7 and report["rewritten"]["layers"] == 2
+    assert "/b" in report["headline"] and "/public" in report["headline"]
+    # progress was reported while building
+    assert any(m.startswith("building original (1/2)") for m in messages)
+    assert any(m.startswith("building rewritten (2/2)") for m in messages)
+    assert any("STEP 2/7: RUN cd /tmp" in m for m in messages)
+
+
+@pytest.mark.e2e
+def test_rewrite_that_does_not_build_is_exit_1(tmp_path, e2e_engine):
+    (tmp_path / "Dockerfile").write_text("FROM debian:bookworm-slim\nRUN set -e; echo a > /a\nRUN false; echo b > /b\n")
+    naive = "FROM debian:bookworm-slim\nRUN set -e; echo a > /a && false; echo b > /b\n"
+    code, out = run_verify(tmp_path / "Dockerfile", engine=e2e_engine, rewritten_text=naive, fmt="markdown")
+    print(out)
+    assert code == 1
+    assert "does not build" in out
+    assert "| layers | 3 |" in out
+
+
+@pytest.mark.e2e
+def test_missing_base_image_is_exit_2(tmp_path, e2e_engine):
+    (tmp_path / "Dockerfile").write_text("FROM dockeropt-e2e/no-such-image:1\nRUN true\nRUN true\n")
+    code, out = run_verify(
+        tmp_path / "Dockerfile", engine=e2e_engine, rewritten_text="FROM dockeropt-e2e/no-such-image:1\nRUN true\n"
+    )
+    assert code == 2
+    assert "dockeropt-e2e/no-such-image:1" in out and "buildah pull" in out
+    assert "Traceback" not in out
+
+
+@pytest.mark.e2e
+def test_empty_store_without_sources_is_exit_2(tmp_path, e2e_engine):
+    """A fresh store that has no way to get debian:bookworm-slim (no registry here)."""
+    (tmp_path / "Dockerfile").write_text("FROM debian:bookworm-slim\nRUN true\nRUN true\n")
+    with BuildahEngine(use_default_store=False) as eng:
+        code, out = run_verify(
+            tmp_path / "Dockerfile", engine=eng, rewritten_text="FROM debian:bookworm-slim\nRUN true\n"
+        )
+    assert code == 2
+    assert "debian:bookworm-slim" in out and "DOCKEROPT_VERIFY_IMAGES" in out
+    assert "Traceback" not in out
