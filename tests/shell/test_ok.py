@@ -1,5 +1,8 @@
 """When the parse is refused (ok=False), and that it never raises."""
 
+import subprocess
+import sys
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -140,3 +143,61 @@ def test_never_raises_and_spans_are_in_text(text):
 @given(st.text(max_size=200))
 def test_never_raises_on_any_text(text):
     check_spans(parse_shell(text))
+
+
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        # Places where tree-sitter-bash tokenises differently from sh
+        # (found by tests/shell/test_against_sh.py).
+        ("echo \\ a", "skipped"),  # sh: one word " a"; tree-sitter: "a"
+        ("echo 'x'\\$v", "without a blank"),  # sh: one word; tree-sitter: two
+        ("echo $v\\a", "without a blank"),
+        ("echo =='x y'", "without a blank"),
+        ("echo ==\n a", "newline inside a simple command"),
+        ("[ -f x\n ]", "newline inside a simple command"),
+        ("echo {\t{", "blank inside a word"),
+        ("apt-get ins\\\ntall", "continuation"),
+    ],
+)
+def test_tree_sitter_quirks_are_not_ok(text, reason):
+    s = parse_shell(text)
+    assert not s.ok
+    assert reason in s.error
+
+
+def test_no_segfault_on_brace_then_astral_character():
+    # tree-sitter-bash#337: `{` then a character beyond U+FFFF can segfault
+    # the process; run it in a child so a regression cannot kill pytest.
+    code = (
+        "from dockeropt.shell import parse_shell\n"
+        "for i in range(300):\n"
+        "    s = parse_shell('{\\U00080afa' + chr(0x10000 + i) + ' ' * (i % 7))\n"
+        "    assert s.text[:1] == '{'\n"
+        "print('ok')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "ok"
+
+
+def test_astral_characters_keep_character_offsets():
+    text = "echo '{🐳}' && apt-get install -y \U00080afa"
+    s = parse_shell(text)
+    assert s.ok
+    echo, apt = s.commands
+    assert echo.argv[1].value == "{🐳}"
+    assert text[apt.start : apt.end] == "apt-get install -y \U00080afa"
+    assert apt.argv[3].value == "\U00080afa"
+
+
+@pytest.mark.parametrize(
+    "text, ok",
+    [
+        ("echo 'éé' 'x\\\ny'", True),  # backslash-newline inside single quotes: literal
+        ("echo éé \"x\\\ny\"", True),  # inside double quotes: removed by sh, and by us
+        ("echo éé ins\\\ntall", False),  # joins two words in sh
+    ],
+)
+def test_continuation_check_after_non_ascii(text, ok):
+    assert parse_shell(text).ok is ok

@@ -22,17 +22,30 @@ scripts with ``ok`` True.
 * heredocs inside the shell text (appended text would land in the body);
 * NUL, ``\\r``, ``\\f`` or ``\\v`` anywhere: tree-sitter treats them as blanks,
   sh does not (normalise CRLF before parsing);
-* a backslash-newline joining two words (``ins\\<newline>tall``): sh joins
-  them, tree-sitter splits them;
-* nested backticks (tree-sitter does not parse inside them);
+* places where tree-sitter-bash is known to tokenise differently from sh:
+  a backslash-newline joining two words (``ins\\<newline>tall``), source
+  text that no token covers (the ``\\ `` starting ``\\ a``), two words with
+  no blank between them (``'x'\\$v``), a blank inside a word (``{ {``), a
+  newline inside a simple command (``echo ==<newline>a``), an assignment to
+  a non-ASCII name (``é=1`` is a command word in sh), nested backticks;
 * ``!`` anywhere but at the start of a pipeline, ``;;`` outside ``case``,
   words after the redirection of a compound command, or any node type the
   walker does not know;
 * ``alias NAME=...`` (later command names could be aliases).
 
-Known limitations: ``eval``/``source``/``sh -c`` contents are opaque (they are
-reported as state changes, their inner commands are not analysed);
-bash-only syntax is accepted as bash parses it.
+Conservative choices: ``has_background`` is True for a ``&`` anywhere (not
+only at top level); ``has_exit`` counts ``exit``/``return``/``logout`` and
+``exec CMD`` anywhere outside ``( )``/``$( )``, function bodies included;
+``state_changes()`` counts pipeline elements and function bodies as the
+current shell, and also reports ``read``, ``shift``, ``let``, ``getopts``,
+``printf -v``, loop variables, ``${x:=y}``, arithmetic assignments, a
+non-static command name, and ``VAR=x`` before a special builtin or a function.
+
+Known limitations: ``eval``/``source``/``sh -c``/``xargs`` contents are opaque
+(eval and source are reported as state changes; commands inside none of them
+are analysed); bash-only syntax is accepted as bash parses it; comments in
+the text are kept where they are (``has_trailing_comment`` says whether
+appending is safe).
 """
 
 from .commands import CommandMatch, Invocation, find_commands, has_option, invocation

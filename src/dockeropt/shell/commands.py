@@ -98,7 +98,7 @@ def invocation(cmd: SimpleCommand) -> Optional[Invocation]:
             opt = argv[i].value
             if opt is None:
                 return None
-            if not opt.startswith("-") or opt == "-":
+            if not opt.startswith("-") or (opt == "-" and base != "env"):
                 break
             i += 1
             if opt == "--":

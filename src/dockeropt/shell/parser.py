@@ -98,6 +98,7 @@ _SPECIAL_BUILTINS = frozenset(
     {":", ".", "break", "continue", "eval", "exec", "exit", "export", "readonly", "return", "set",
      "shift", "times", "trap", "unset"}
 )
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _EXITS = frozenset({"exit", "return", "logout"})
 
@@ -117,19 +118,6 @@ class _Ctx:
 def _fields(node: Node) -> Iterable[tuple[Optional[str], Node]]:
     for i, child in enumerate(node.children):
         yield node.field_name_for_child(i), child
-
-
-def _byte_to_char(text: str, nbytes: int) -> list[int]:
-    table = [0] * (nbytes + 1)
-    pos = 0
-    for i, ch in enumerate(text):
-        o = ord(ch)
-        n = 1 if o < 0x80 else 2 if o < 0x800 else 3 if o < 0x10000 else 4
-        for k in range(n):
-            table[pos + k] = i
-        pos += n
-    table[pos] = len(text)
-    return table
 
 
 # --- words -----------------------------------------------------------------
@@ -174,6 +162,18 @@ def _dquoted(s: str) -> tuple[Pieces, bool]:
     return out, dynamic
 
 
+def _unescaped_blank(s: str) -> bool:
+    i = 0
+    while i < len(s):
+        if s[i] == "\\":
+            i += 2
+            continue
+        if s[i] in " \t\n":
+            return True
+        i += 1
+    return False
+
+
 def _has_brace_expansion(pieces: Pieces) -> bool:
     """An unquoted ``{..,..}`` or ``{a..b}`` (bash expands it, dash does not)."""
     chars = "".join(c if not q else "\x01" for c, q in pieces)
@@ -195,8 +195,11 @@ def _has_brace_expansion(pieces: Pieces) -> bool:
 class _Builder:
     def __init__(self, text: str):
         self.text = text
-        self.data = text.encode("utf-8", "surrogatepass")
-        self.b2c = None if len(self.data) == len(text) else _byte_to_char(text, len(self.data))
+        # tree-sitter-bash's scanner reads out of bounds on some non-ASCII input (`{` then
+        # U+CC62F segfaults the process now and then). Non-ASCII characters are only ever word
+        # characters to sh, so tree-sitter gets an ASCII copy with each of them as `x`: the
+        # structure is the same, offsets are character offsets, and values come from ``text``.
+        self.data = _NON_ASCII.sub("x", text).encode("ascii")
         self.errors: list[str] = []
         self.commands: list[SimpleCommand] = []
         self.changes: list[StateChange] = []
@@ -206,7 +209,8 @@ class _Builder:
 
     # positions
     def pos(self, byte: int) -> int:
-        return byte if self.b2c is None else self.b2c[byte]
+        """tree-sitter's byte offsets are character offsets: it reads an ASCII copy."""
+        return byte
 
     def span(self, node: Node) -> tuple[int, int]:
         return self.pos(node.start_byte), self.pos(node.end_byte)
@@ -227,7 +231,10 @@ class _Builder:
         for ch, what in _ODD_BLANKS.items():
             if ch in self.text:
                 self.fail(f"contains {what}")
-        root = _parser().parse(self.data).root_node
+        # keep the Tree alive while its nodes are walked: a Node does not own its Tree, and
+        # walking nodes of a collected Tree reads freed memory (seen as segfaults)
+        self.tree = _parser().parse(self.data)
+        root = self.tree.root_node
         self._check_syntax(root)
         top = _Ctx(top_level=True)
         lists = self._sequence(root.children, top, end_byte=len(self.data))
@@ -253,6 +260,7 @@ class _Builder:
     def _check_syntax(self, root: Node) -> None:
         """Errors, heredocs, comments, and line continuations inside words."""
         stack = [root]
+        covered = 0
         while stack:
             n = stack.pop()
             t = n.type
@@ -265,8 +273,22 @@ class _Builder:
                 self.comments.append(Comment(self.text[s:e], s, e))
             elif t == "heredoc_redirect":
                 self.fail("heredoc inside the shell text")
+            elif t == "word" and _unescaped_blank(self.src(n)):
+                self.fail(f"blank inside a word at offset {self.pos(n.start_byte)}")  # e.g. `{ {`
+            if n.child_count == 0:
+                self._check_gap(covered, n.start_byte)
+                covered = max(covered, n.end_byte)
             stack.extend(reversed(n.children))
+        self._check_gap(covered, len(self.data))
         self._check_continuations(root)
+
+    def _check_gap(self, b1: int, b2: int) -> None:
+        """Text between tokens must be blanks: tree-sitter-bash silently skips
+        some characters, e.g. the escaped blank that starts ``\\ a``."""
+        if b2 > b1:
+            gap = self.text[self.pos(b1) : self.pos(b2)].replace("\\\n", "")
+            if gap.strip(" \t\n"):
+                self.fail(f"text skipped by the parser at offset {self.pos(b1)}: {gap.strip()[:10]!r}")
 
     def _check_continuations(self, root: Node) -> None:
         """sh removes backslash-newline before splitting words; tree-sitter
@@ -283,8 +305,7 @@ class _Builder:
             after = self.text[i + 2] if i + 2 < len(self.text) else " "
             if before in " \t\n" or after in " \t\n":
                 continue
-            b = len(self.text[:i].encode("utf-8", "surrogatepass"))
-            n = root.descendant_for_byte_range(b, b + 2)
+            n = root.descendant_for_byte_range(i, i + 2)  # tree-sitter reads an ASCII copy
             literal = False
             while n is not None:
                 if n.type in ("raw_string", "string_content", "comment", "ansi_c_string", "heredoc_body"):
@@ -446,7 +467,7 @@ class _Builder:
         if t == "command":
             for field, child in _fields(node):
                 ct = child.type
-                if ct == "comment" or not child.is_named:
+                if ct == "comment":
                     continue
                 if field in ("name", "argument"):
                     argv.append(self._word(child, ctx))
@@ -479,6 +500,13 @@ class _Builder:
             argv.extend(words)
         argv.sort(key=lambda w: w.start)
         redirects.sort(key=lambda r: r.start)
+        parts = sorted((*assigns, *argv, *redirects), key=lambda w: w.start)
+        for a, b in zip(parts, parts[1:]):
+            gap = self.text[a.end : b.start].replace("\\\n", "")
+            if a.end == b.start and not isinstance(a, Redirect) and not isinstance(b, Redirect):
+                self.fail(f"words split without a blank at offset {b.start}")  # e.g. 'x'\$v
+            elif "\n" in gap:
+                self.fail(f"newline inside a simple command at offset {a.end}")  # e.g. `echo ==<NL>a`
         spans = [self.span(outer)] + [(x.start, x.end) for x in (*argv, *assigns, *redirects)]
         cmd = SimpleCommand(
             argv=tuple(argv),
