@@ -41,6 +41,11 @@ current shell, and also reports ``read``, ``shift``, ``let``, ``getopts``,
 ``printf -v``, loop variables, ``${x:=y}``, arithmetic assignments, a
 non-static command name, and ``VAR=x`` before a special builtin or a function.
 
+tree-sitter is given an ASCII copy of the text (each non-ASCII character
+replaced by ``x``, which sh would also treat as a word character): this keeps
+offsets equal to character offsets and avoids a tree-sitter-bash segfault on
+``{`` followed by a character beyond U+FFFF (tree-sitter-bash#337).
+
 Known limitations: ``eval``/``source``/``sh -c``/``xargs`` contents are opaque
 (eval and source are reported as state changes; commands inside none of them
 are analysed); bash-only syntax is accepted as bash parses it; comments in
