@@ -63,6 +63,16 @@ def version_dependent(text: str) -> bool:
     return False
 
 
+def _norm(spans_):
+    """Keywords as BuildKit sees them: undecodable bytes are replaced by U+FFFD for it."""
+    def kw(k: str) -> str:
+        try:
+            return k.encode("utf-8", "surrogateescape").decode("utf-8", "replace").upper()
+        except UnicodeEncodeError:
+            return k
+    return [(kw(k), a, b) for k, a, b in spans_]
+
+
 def check_against_buildkit(text: str) -> None:
     """Accept/reject and line spans agree with BuildKit's parser (level 1)."""
     tree, err = parse_or_error(text)
@@ -78,7 +88,7 @@ def check_against_buildkit(text: str) -> None:
         assert theirs is None, f"we reject ({err}) what BuildKit's parser accepts: {theirs}"
     else:
         assert theirs is not None, "we accept what BuildKit's parser rejects"
-        assert spans(tree) == theirs
+        assert _norm(spans(tree)) == _norm(theirs)
 
 
 # --------------------------------------------------------------------------- generated Dockerfiles
@@ -307,6 +317,8 @@ def dockerish_lines(draw) -> str:
 @given(st.one_of(DOCKERISH, dockerish_lines()))
 @example('FROM a\nRUN cat <<""\nRUN y\n')
 @example(' \\  COPY <<\nADD  ["a", 1]  \\ \nEOF\n<<"EOF"\nADD \n')  # version-dependent: skipped
+@example("FROM a\nENV \x1c\n")  # \x1c-\x1f are not spaces for Go (they are for str.strip)
+@example("\udcff\n")
 def test_dockerish_text_agrees_with_buildkit(text):
     assume(not version_dependent(text))
     check_against_buildkit(text)

@@ -98,6 +98,9 @@ ERRORS = {
     "crlf_error_line": (
         "FROM alpine\r\nRUN x \\\r\n  y\r\nENV A=1 B\r\n", 4,
         "Syntax error - can't find = in \"B\". Must be of the form: name=value"),
+    "env_info_separator_is_not_space": (
+        # \x1c-\x1f are whitespace for Python's str.strip/split, not for Go's unicode.IsSpace.
+        "FROM alpine\nENV \x1c\n", 2, "ENV must have two arguments"),
     "heredoc_body_not_instructions_cmd": (
         # CMD does not take heredocs: the body lines are instructions.
         "FROM alpine\nCMD <<EOF\nhello\nEOF\n", 3, "unknown instruction: hello"),
@@ -171,6 +174,7 @@ ACCEPTED = {
     # Go's encoding/json: NaN is no JSON, 1e400 overflows float64 -> both shell form, no error.
     "json_nan_is_shell_form": "FROM alpine\nRUN [NaN]\n",
     "json_float_overflow_is_shell_form": "FROM alpine\nRUN [1e400]\n",
+    "workdir_info_separator_is_an_argument": "FROM alpine\nWORKDIR \x1c\n",
     # A heredoc word whose name lexes to nothing is no heredoc.
     "empty_heredoc_name_is_not_a_heredoc": "FROM alpine\nRUN cat <<''\nRUN true\n",
 }
