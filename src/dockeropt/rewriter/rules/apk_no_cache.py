@@ -20,14 +20,17 @@ command of the RUN may read the cached index, and no later RUN of the stage (or 
 FROM it) may rely on an index it did not fetch itself.
 
 Left alone when: `/var/cache/apk` is a cache mount (the cache is not in the layer);
-`--cache-dir`, `--no-network` or an `apk cache ...` command shows the author manages the cache;
+`--cache-dir`, `--cache-max-age`, an `apk cache ...` command or a link to `/etc/apk/cache` shows
+the author manages the cache;
 the RUN has `--network=none` (`--no-cache` has to download the index); in `--cache-strategy
 mount`, when `cache-mounts` mounts `/var/cache/apk` for this RUN instead; the RUN is in exec
 form, has a heredoc, runs in a non-POSIX shell or cannot be parsed; a suppression comment
 applies.
 
 A RUN that already ends with `rm -rf /var/cache/apk/*` still gets `--no-cache`: hadolint asks
-for it, and it is harmless there.
+for it, and it is harmless there. So does `apk add --no-network --virtual .rundeps $runDeps`
+(the official images' pattern): with `--no-network` apk fetches and writes nothing, and after
+an `apk add --no-cache` there is no local index it could have read.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ QUIET_OPTS = {"-q", "--quiet", "-v", "--verbose", "--no-progress", "--progress"}
 
 
 def manages_cache(view, cmds: list[Cmd]) -> bool:
-    if any(c.has("--cache-dir", "--no-network", "--cache-max-age") or c.sub == "cache" for c in cmds):
+    if any(c.has("--cache-dir", "--cache-max-age") or c.sub == "cache" for c in cmds):
         return True
     for c in view.script.commands:  # `ln -s /var/cache/apk /etc/apk/cache` turns the package cache on
         if any((w.value or "").rstrip("/") == "/etc/apk/cache" for w in c.argv[1:]):

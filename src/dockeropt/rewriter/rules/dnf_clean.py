@@ -13,7 +13,8 @@ After::
 
     RUN microdnf install -y python3 && microdnf clean all
 
-Triggers, placement, carried options and exceptions are those of `yum-clean` (hadolint also
+Triggers, placement, carried options, the removal of a clean between two dnf commands and the
+exceptions are those of `yum-clean` (hadolint also
 accepts `rm -rf /var/cache/yum/*` here, and so does this rule, as well as removing
 `/var/cache/dnf` or `/var/cache/libdnf5`).
 """

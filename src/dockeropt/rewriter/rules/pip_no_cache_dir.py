@@ -16,24 +16,29 @@ prefixes and inside `( )`/`if`/loop bodies; the flag goes right after `install`.
 install` (hadolint does not ask it of `pip download` / `pip wheel`); `pipx`, `pipenv` and `uv pip`
 are other programs.
 
-Left alone when: `--no-cache-dir` (or an abbreviation pip accepts, `--no-cache`) is given;
-`--cache-dir` is given (the author chose a cache); `PIP_NO_CACHE_DIR` is set for the RUN by ENV
-or by an ARG with a default (in this stage or one it is built FROM) or inside the RUN
-(`PIP_NO_CACHE_DIR=1 pip install`, `export PIP_NO_CACHE_DIR=1`); a cache mount covers pip's cache
-(`/root/.cache/pip`, `/root/.cache`, any `.../.cache/pip` or the `PIP_CACHE_DIR` target); in
-`--cache-strategy mount`, when `cache-mounts` mounts pip's cache for this RUN instead; exec
-form, heredocs, non-POSIX shells, unparseable shell; a suppression comment.
+An abbreviation pip accepts (`--no-cache`, `--no-cache-d`) is spelled out as `--no-cache-dir`
+(hadolint only knows the full name).
 
-(hadolint only recognises `ENV PIP_NO_CACHE_DIR` with a true value and cache mounts on
-`/root/.cache/pip`; the other cases above keep its DL3042 although pip uses no cache there.)
+Left alone when: `--no-cache-dir` is given; `--cache-dir` is given (the author chose a cache);
+`PIP_NO_CACHE_DIR` is set to a true value by ENV (in this stage or one it is built FROM) or
+inside the RUN (`PIP_NO_CACHE_DIR=1 pip install`, `export PIP_NO_CACHE_DIR=1`) -- what hadolint
+accepts; a cache mount covers pip's cache (`/root/.cache/pip`, `/root/.cache`, any
+`.../.cache/pip` or the `PIP_CACHE_DIR` target); in `--cache-strategy mount`, when
+`cache-mounts` mounts pip's cache for this RUN instead; exec form, heredocs, non-POSIX shells,
+unparseable shell; a suppression comment.
+
+pip disables its cache for *any* valid `PIP_NO_CACHE_DIR` value ("off" and "0" included, kept
+that way for compatibility) and for an ARG with a default as well; hadolint only accepts a true
+ENV value. In those cases the flag is added anyway: it is redundant there, and harmless.
+(`ONBUILD RUN` is not rewritten.)
 """
 
 from __future__ import annotations
 
-from dockeropt.rewriter.base import Change, Context, Rule
+from dockeropt.rewriter.base import Change, Context, Edit, Rule
 from dockeropt.rewriter.rules.pkg_common import (
-    _norm, _pip_cache_disabled, candidate_runs, commands, env_before, handled_by_mounts, insert_after,
-    mount_target, pip_has_no_cache_dir,
+    _norm, candidate_runs, commands, env_before, handled_by_mounts, insert_after, mount_target,
+    pip_cache_visibly_disabled,
 )
 
 
@@ -64,15 +69,21 @@ class PipNoCacheDir(Rule):
             if not cmds:
                 continue
             env = env_before(ctx, view)
-            if _pip_cache_disabled(ctx, view, env) or pip_cache_mounted(view, env):
+            if pip_cache_visibly_disabled(ctx, view) or pip_cache_mounted(view, env):
                 continue
             if handled_by_mounts(ctx, view, "pip"):
                 continue
-            edits = [
-                insert_after(view, c.word_after_sub(), "--no-cache-dir")
-                for c in cmds
-                if not pip_has_no_cache_dir(c) and not c.has("--cache-dir")
-            ]
+            edits = []
+            for c in cmds:
+                if c.has("--cache-dir"):
+                    continue
+                abbrev = [o for o in c.opts if o.name != "--no-cache-dir" and o.value is None
+                          and o.name.startswith("--no-cache") and "--no-cache-dir".startswith(o.name)]
+                if abbrev:
+                    w = c.argv[abbrev[0].index]
+                    edits.append(Edit(view.offset(w.start), view.offset(w.end), "--no-cache-dir"))
+                elif not c.has("--no-cache-dir"):
+                    edits.append(insert_after(view, c.word_after_sub(), "--no-cache-dir"))
             if edits:
                 changes.append(self.change(
                     view.ins, "pip keeps every downloaded wheel in ~/.cache/pip; use pip install --no-cache-dir", edits

@@ -529,47 +529,57 @@ def cwd_of(ctx: Context, view: RunView) -> Optional[str]:
 # --------------------------------------------------------------------------------------------
 
 
-def chain_index(view: RunView, cmd: SimpleCommand) -> Optional[int]:
-    """Index of ``cmd`` in the RUN's single top-level ``&&`` chain, when it is a whole element
-    of it (a one-command pipeline, not negated); None otherwise."""
+def chain_index(view: RunView, cmd: SimpleCommand) -> Optional[tuple[int, int]]:
+    """(list, element) of ``cmd`` in a top-level and-or list of the RUN that joins at least two
+    elements with ``&&`` only, when ``cmd`` is a whole element of it (a one-command pipeline,
+    not negated); None otherwise."""
     s = view.script
-    if not s.is_and_chain():
+    if not s.ok:
         return None
-    for k, p in enumerate(s.lists[0].pipelines):
-        if p.negated or len(p.commands) != 1 or not isinstance(p.commands[0], SimpleCommand):
+    for li, lst in enumerate(s.lists):
+        if len(lst.pipelines) < 2 or any(op != "&&" for op in lst.operators):
             continue
-        if p.commands[0].start == cmd.start and p.commands[0].end == cmd.end:
-            return k
+        for k, p in enumerate(lst.pipelines):
+            if p.negated or len(p.commands) != 1 or not isinstance(p.commands[0], SimpleCommand):
+                continue
+            if p.commands[0].start == cmd.start and p.commands[0].end == cmd.end:
+                return li, k
     return None
 
 
-def chain_removals(ctx: Context, view: RunView, indices: Iterable[int]) -> Optional[list[Edit]]:
-    """Edits removing the elements ``indices`` of the RUN's ``&&`` chain, or None.
+def chain_removals(ctx: Context, view: RunView, indices: Iterable[tuple[int, int]]) -> Optional[list[Edit]]:
+    """Edits removing the elements ``indices`` ((list, element) pairs from ``chain_index``).
 
-    At least one element must stay. Each run of adjacent removed elements goes with the
+    Every list keeps at least one element. Each run of adjacent removed elements goes with the
     operator and line continuation that join it to the kept neighbour, so the author's layout
     stays as it was; a span holding a comment line is not removed (None).
     """
-    pipes = view.script.lists[0].pipelines
-    idx = sorted(set(indices))
-    if not idx or len(idx) >= len(pipes):
+    by_list: dict[int, list[int]] = {}
+    for li, k in set(indices):
+        by_list.setdefault(li, []).append(k)
+    if not by_list:
         return None
-    groups: list[list[int]] = []
-    for k in idx:
-        if groups and groups[-1][-1] == k - 1:
-            groups[-1].append(k)
-        else:
-            groups.append([k])
     edits = []
-    for g in groups:
-        i, j = g[0], g[-1]
-        if j == len(pipes) - 1:
-            e = Edit(view.offset(pipes[i - 1].end), view.offset(pipes[j].end), "")
-        else:
-            e = Edit(view.offset(pipes[i].start), view.offset(pipes[j + 1].start), "")
-        if "#" in ctx.text[e.start : e.end]:
+    for li, idx in sorted(by_list.items()):
+        pipes = view.script.lists[li].pipelines
+        idx.sort()
+        if len(idx) >= len(pipes):
             return None
-        edits.append(e)
+        groups: list[list[int]] = []
+        for k in idx:
+            if groups and groups[-1][-1] == k - 1:
+                groups[-1].append(k)
+            else:
+                groups.append([k])
+        for g in groups:
+            i, j = g[0], g[-1]
+            if j == len(pipes) - 1:
+                e = Edit(view.offset(pipes[i - 1].end), view.offset(pipes[j].end), "")
+            else:
+                e = Edit(view.offset(pipes[i].start), view.offset(pipes[j + 1].start), "")
+            if "#" in ctx.text[e.start : e.end]:
+                return None
+            edits.append(e)
     return edits
 
 
@@ -771,7 +781,7 @@ def apk_needs_index(view: RunView) -> bool:
 
 
 def _cleanup_removals(ctx: Context, view: RunView, targets: tuple[str, ...], clean_cmds: list[SimpleCommand],
-                      drop: bool = True) -> Optional[dict[int, str]]:
+                      drop: bool = True) -> Optional[dict[tuple[int, int], str]]:
     """Chain elements to remove because they only clean ``targets`` (about to become cache
     mounts): {chain index: "equal" | "inside" | "clean"}.
 
@@ -782,7 +792,7 @@ def _cleanup_removals(ctx: Context, view: RunView, targets: tuple[str, ...], cle
     path that cannot be resolved (``rm -rf "$DIR"``).
     """
     cwd = cwd_of(ctx, view)
-    remove: dict[int, str] = {}
+    remove: dict[tuple[int, int], str] = {}
     order = ("unknown", "above", "equal", "inside", "apart")
     for c in removing_commands(view):
         refs = path_operands(view, c, cwd)
@@ -821,7 +831,7 @@ def mount_plan(ctx: Context, view: RunView) -> MountPlan:
         return plan
     env = None
     later = None
-    removed: dict[int, str] = {}
+    removed: dict[tuple[int, int], str] = {}
 
     def get_env():
         nonlocal env
@@ -974,11 +984,39 @@ def pip_has_no_cache_dir(c: Cmd) -> bool:
 TRUTHY = {"1", "true", "yes", "on"}
 
 
+def _assigned_values(view: RunView, name: str) -> list[Optional[str]]:
+    """Values given to ``name`` inside the RUN (prefix assignments, `export`/`env` words)."""
+    out: list[Optional[str]] = []
+    prefix = name + "="
+    for c in view.script.commands:
+        for w in list(c.assignments) + list(c.argv):
+            if w.value is not None and w.value.startswith(prefix):
+                out.append(w.value[len(prefix):])
+            elif w.value is None and w.text.lstrip("\"'").startswith(prefix):
+                out.append(None)
+    return out
+
+
 def _pip_cache_disabled(ctx: Context, view: RunView, env: dict[str, Optional[str]]) -> bool:
-    """PIP_NO_CACHE_DIR set by ENV/ARG (with a value) for this RUN or inside the RUN."""
+    """pip uses no cache for this RUN: PIP_NO_CACHE_DIR has a value from ENV/ARG or inside the
+    RUN (pip disables the cache for any valid value, "off" and "0" included)."""
     if env.get("PIP_NO_CACHE_DIR") is not None:
         return True
-    return script_sets(view, "PIP_NO_CACHE_DIR")
+    return bool(_assigned_values(view, "PIP_NO_CACHE_DIR"))
+
+
+def pip_cache_visibly_disabled(ctx: Context, view: RunView) -> bool:
+    """PIP_NO_CACHE_DIR set to a true value by ENV (this stage or one it is built FROM) or inside
+    the RUN: what hadolint accepts in place of --no-cache-dir."""
+    value = None
+    for ins in _instructions_before(ctx, view):
+        if isinstance(ins, n.Env):
+            for k, v in ins.pairs:
+                if k == "PIP_NO_CACHE_DIR":
+                    value = _unquote(v)
+    if value is not None and value.lower() in TRUTHY:
+        return True
+    return any(v is not None and v.lower() in TRUTHY for v in _assigned_values(view, "PIP_NO_CACHE_DIR"))
 
 
 def rpm_cache_unusual(c: Cmd) -> bool:
@@ -1124,14 +1162,63 @@ def clean_edits(ctx: Context, view: RunView, spec: CleanSpec, later_blocks) -> t
     return cleans, progs
 
 
+def redundant_cleans(ctx: Context, view: RunView, spec: CleanSpec, appending: list[str]) -> tuple[list[Edit], list[str]]:
+    """Edits removing a `<prog> clean` that sits between two commands of the same program that
+    fill the cache (`dnf -y update && dnf clean all && dnf -y install x && dnf clean all`), while
+    a clean still follows the last of them. Such a clean only makes the next command download
+    the metadata again; it does nothing for the layer. (hadolint compares the *first* clean with
+    the *first* install, so it reports these RUNs although they are clean.)"""
+    order = list(view.script.commands)
+    pos = {id(c): i for i, c in enumerate(order)}
+    picked: list[tuple[int, int]] = []
+    progs: list[str] = []
+    for prog in spec.programs:
+        cmds = commands(view, prog)
+        by_cmd = {id(c.command): c for c in cmds}
+        triggers = [c for c in cmds if spec.is_trigger(c)]
+        if not triggers:
+            continue
+        last = max(c.start for c in triggers)
+        if not (prog in appending or any(c.sub in spec.clean_subs and c.start > last for c in cmds)):
+            continue
+        for c in cmds:
+            if c.sub not in spec.clean_subs or c.start > last:
+                continue
+            i = pos.get(id(c.command))
+            if i is None or i == 0 or i + 1 >= len(order):
+                continue
+            before, after = by_cmd.get(id(order[i - 1])), by_cmd.get(id(order[i + 1]))
+            if before is None or after is None or not spec.is_trigger(before) or not spec.is_trigger(after):
+                continue
+            k = chain_index(view, c.command)
+            if k is not None:
+                picked.append(k)
+                if prog not in progs:
+                    progs.append(prog)
+    if not picked:
+        return [], []
+    edits = chain_removals(ctx, view, picked)
+    return (edits, progs) if edits else ([], [])
+
+
 def clean_changes(rule: Rule, ctx: Context, spec: CleanSpec, later_blocks, message) -> list:
     changes = []
     for view in candidate_runs(rule, ctx):
-        if not can_append(view):
-            continue
-        cleans, progs = clean_edits(ctx, view, spec, later_blocks)
+        cleans, progs = clean_edits(ctx, view, spec, later_blocks) if can_append(view) else ([], [])
+        removals, removed_for = redundant_cleans(ctx, view, spec, progs)
+        edits = list(removals)
         if cleans:
-            changes.append(rule.change(view.ins, message(progs, cleans), [append_edit(ctx, view, cleans)]))
+            edits.append(append_edit(ctx, view, cleans))
+        if not edits:
+            continue
+        parts = []
+        if cleans:
+            parts.append(message(progs, cleans))
+        if removals:
+            names = "/".join(removed_for)
+            parts.append(f"a {names} clean between two {names} commands only makes the second download the "
+                         "metadata again: the clean at the end is enough")
+        changes.append(rule.change(view.ins, "; ".join(parts), edits))
     return changes
 
 

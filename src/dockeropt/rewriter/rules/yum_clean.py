@@ -27,6 +27,13 @@ Left alone when: a `yum clean ...` or an `rm` of the cache directory follows the
 comment, a `;`, a background job or an `exit`; exec form, heredocs, non-POSIX shells,
 unparseable shell; a suppression comment.
 
+A `yum clean ...` that sits between two yum commands that fill the cache (`yum -y update &&
+yum clean all && yum -y install x && yum clean all`) is removed when it is a whole element of
+an `&&` list and a clean still follows the last install: it only makes the next command
+download the metadata again. (hadolint compares the *first* clean with the *first* install, so
+it reports such RUNs although they end clean.) A clean after anything else -- a repository file
+edited with `sed`, say -- stays: it makes yum fetch the changed repository's metadata.
+
 Safe: a later yum command downloads the metadata again when it is missing (base images ship
 without it); nothing installed is touched.
 """

@@ -24,6 +24,9 @@ stage or of a stage built FROM it uses `--no-refresh`; in `--cache-strategy moun
 `cache-mounts` mounts the cache instead; the RUN ends in a comment, `;`, `&` or `exit`; exec form,
 heredocs, non-POSIX shells, unparseable shell; a suppression comment.
 
+As in `yum-clean`, a `zypper clean` between two zypper installs is removed when a clean still
+follows the last one.
+
 Safe: zypper downloads the metadata again when it is missing (base images ship without it).
 """
 
