@@ -66,12 +66,9 @@ class Context:
     options: Options = field(default_factory=Options)
     path: str | None = None
 
-    def __post_init__(self):
-        self._offsets = self.tree.offsets()
-
     def span(self, index: int) -> tuple[int, int]:
         """Offsets in ``text`` of instruction ``index``'s own code (without leading lines)."""
-        return self._offsets[index]
+        return self.tree.offsets[index]
 
     def suppressed(self, rule: "Rule", ins: n.Instruction) -> bool:
         """True when a comment right above ``ins`` turns ``rule`` off for it."""

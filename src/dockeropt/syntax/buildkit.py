@@ -53,6 +53,17 @@ def go_trim_space(s: str) -> tuple[int, int]:
     return i, j
 
 
+def go_strip(s: str) -> str:
+    """strings.TrimSpace."""
+    i, j = go_trim_space(s)
+    return s[i:j]
+
+
+def fields(s: str) -> list[str]:
+    """Arguments split on reWhitespace, as parseStringsWhitespaceDelimited does."""
+    return [w for w in WHITESPACE_RE.split(go_strip(s)) if w]
+
+
 def split_command(line: str) -> tuple[str, int]:
     """splitCommand: the instruction word and the offset in ``line`` where its arguments start."""
     i, j = go_trim_space(line)
@@ -113,7 +124,14 @@ class NotStringArray(ValueError):
 
 
 def _no_constants(name: str) -> object:
-    raise ValueError(name)
+    raise ValueError(name)  # NaN, Infinity: not JSON to Go
+
+
+def _go_number(text: str) -> float:
+    value = float(text)  # Go decodes every JSON number into a float64 ...
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(text)  # ... and rejects one that overflows it
+    return value
 
 
 def parse_json_array(rest: str) -> list[str] | None:
@@ -126,7 +144,7 @@ def parse_json_array(rest: str) -> list[str] | None:
     if not rest.startswith("[", start):
         return None
     try:
-        value = json.loads(rest[start:], parse_constant=_no_constants)
+        value = json.loads(rest[start:], parse_constant=_no_constants, parse_float=_go_number, parse_int=_go_number)
     except ValueError:
         return None
     if not isinstance(value, list):
@@ -204,7 +222,7 @@ def heredocs_from_line(line: str) -> list[HeredocSpec]:
         rest = m.group(3)
         plain = shell_words(rest, raw_quotes=False)
         raw = shell_words(rest, raw_quotes=True)
-        if not plain or len(plain) != 1 or not raw:
+        if not plain or len(plain) != 1 or not raw or not plain[0]:
             continue
         quotes = lambda w: w.count("'") + w.count('"')  # noqa: E731
         expand = quotes(plain[0]) == quotes(raw[0])

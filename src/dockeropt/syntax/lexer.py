@@ -16,6 +16,9 @@ from dockeropt.syntax import buildkit as bk
 from dockeropt.syntax.errors import DockerfileSyntaxError
 
 
+MAX_LINE = 64 * 1024  # bufio.MaxScanTokenSize: BuildKit's scanner fails on a longer line
+
+
 def split_lines(text: str) -> list[tuple[str, str]]:
     """Physical lines as (content, newline), split the way BuildKit's scanner splits them.
 
@@ -24,10 +27,14 @@ def split_lines(text: str) -> list[tuple[str, str]]:
     parts = text.split("\n")
     last = parts.pop()
     lines = []
-    for part in parts:
+    for k, part in enumerate(parts):
+        if len(part) >= MAX_LINE // 4 and len(part.encode("utf-8", "surrogateescape")) + 1 > MAX_LINE:
+            raise DockerfileSyntaxError(f"dockerfile line greater than max allowed size of {MAX_LINE - 1}", k + 1, 1)
         content = part.rstrip("\r")
         lines.append((content, part[len(content) :] + "\n"))
     if last:
+        if len(last) >= MAX_LINE // 4 and len(last.encode("utf-8", "surrogateescape")) > MAX_LINE:
+            raise DockerfileSyntaxError(f"dockerfile line greater than max allowed size of {MAX_LINE - 1}", len(parts) + 1, 1)
         content = last.rstrip("\r")
         lines.append((content, last[len(content) :]))
     return lines

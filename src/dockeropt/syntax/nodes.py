@@ -192,7 +192,7 @@ class Instruction(Node):
         for h in self.heredocs:
             h._codegen(out)
 
-    @property
+    @cached_property
     def own_code(self) -> str:
         """The instruction's text without its leading comment/blank lines."""
         out: list[str] = []
@@ -294,7 +294,7 @@ class Instruction(Node):
     @property
     def words(self) -> list[str]:
         """The arguments after the flags split on whitespace (shell form)."""
-        return self.rest.split()
+        return bk.fields(self.rest)
 
 
 class Unknown(Instruction):
@@ -430,7 +430,7 @@ class _KeyValue(Instruction):
         if not words:
             return []
         if "=" not in words[0]:
-            parts = bk.WHITESPACE_RE.split(self.rest.strip(), 1)
+            parts = bk.WHITESPACE_RE.split(bk.go_strip(self.rest), 1)
             return [(parts[0], parts[1] if len(parts) > 1 else "")]
         return [tuple(w.split("=", 1)) for w in words if "=" in w]  # type: ignore[misc]
 
@@ -456,7 +456,7 @@ class Arg(Instruction):
 class _Single(Instruction):
     @property
     def value(self) -> str:
-        return self.rest.strip()
+        return bk.go_strip(self.rest)
 
 
 class Workdir(_Single):
@@ -502,8 +502,9 @@ class Healthcheck(Instruction):
 
     @property
     def command(self) -> str:
-        rest = self.rest.lstrip()
-        return rest[len(rest.split(None, 1)[0]) :] if rest else ""
+        rest = bk.go_strip(self.rest)
+        words = bk.fields(rest)
+        return rest[len(words[0]) :] if words else ""
 
 
 class Onbuild(Instruction):
@@ -514,7 +515,7 @@ class Onbuild(Instruction):
     @cached_property
     def trigger(self) -> Instruction | None:
         """The wrapped instruction, read from the logical line (not part of the byte layout)."""
-        rest = self.rest.lstrip()
+        rest = self.rest[bk.lstrip_len(self.rest) :]
         if not rest:
             return None
         word = bk.split_command(rest)[0]
@@ -616,7 +617,8 @@ class Dockerfile(Node):
             stages.append(Stage(len(stages), current[0], tuple(current)))  # type: ignore[arg-type]
         return tuple(stages)
 
-    def offsets(self) -> list[tuple[int, int]]:
+    @cached_property
+    def offsets(self) -> tuple[tuple[int, int], ...]:
         """(start, end) character offsets in ``code`` of each instruction's own text
         (after its leading lines, through its newline and heredocs)."""
         pos = len(self.bom) + sum(len(d.code) for d in self.directives)
@@ -626,4 +628,4 @@ class Dockerfile(Node):
             own = len(ins.own_code)
             out.append((pos, pos + own))
             pos += own
-        return out
+        return tuple(out)

@@ -36,7 +36,9 @@ def _fail(ins: n.Instruction, message: str) -> DockerfileSyntaxError:
 def check_parser_level(tree: n.Dockerfile) -> None:
     """What BuildKit's parser (parser.Parse) rejects."""
     if not tree.instructions:
-        raise DockerfileSyntaxError("file with no instructions", 1, 1)
+        code = tree.code
+        lines = code.count("\n") + (0 if code.endswith("\n") or not code else 1)
+        raise DockerfileSyntaxError("file with no instructions", max(lines, 1), 1)
     for ins in tree.instructions:
         _check_parser_level(ins, ins)
 
@@ -56,10 +58,10 @@ def check_instructions(tree: n.Dockerfile) -> None:
 
 def _check_parser_level(ins: n.Instruction, at: n.Instruction) -> None:
     kw = ins.keyword
-    if kw in ("ENV", "LABEL") and ins.rest.strip():
+    if kw in ("ENV", "LABEL") and bk.go_strip(ins.rest):
         words = n.parse_words(ins.rest)
         if words and "=" not in words[0]:
-            if len(bk.WHITESPACE_RE.split(ins.rest.strip(" \t\v\f\r"), 1)) < 2:
+            if len(bk.WHITESPACE_RE.split(bk.go_strip(ins.rest), 1)) < 2:
                 raise _fail(at, f"{kw} must have two arguments")
         else:
             for w in words:
@@ -72,11 +74,9 @@ def _check_parser_level(ins: n.Instruction, at: n.Instruction) -> None:
             bk.parse_json_array(ins.rest)
         except bk.NotStringArray as e:
             raise _fail(at, str(e)) from None
-    elif kw == "HEALTHCHECK":
-        rest = ins.rest.lstrip()
-        first = rest.split(None, 1)[0] if rest else ""
+    elif kw == "HEALTHCHECK" and isinstance(ins, n.Healthcheck):
         try:
-            bk.parse_json_array(rest[len(first) :])
+            bk.parse_json_array(ins.command)
         except bk.NotStringArray as e:
             raise _fail(at, str(e)) from None
     elif kw == "ONBUILD" and isinstance(ins, n.Onbuild) and ins.trigger is not None:
@@ -115,10 +115,10 @@ def _check_instruction(ins: n.Instruction, at: n.Instruction) -> None:
         if len(paths) < 2:
             raise _fail(at, f"{kw} requires at least two arguments, but only one was provided. Destination could not be determined")
     elif kw in ("WORKDIR", "USER", "STOPSIGNAL", "MAINTAINER"):
-        if not ins.rest.strip():
+        if not bk.go_strip(ins.rest):
             raise _fail(at, f"{kw} requires exactly one argument")
     elif kw in ("ENV", "LABEL", "EXPOSE", "VOLUME", "ARG", "SHELL", "ONBUILD", "HEALTHCHECK"):
-        if not ins.rest.strip():
+        if not bk.go_strip(ins.rest):
             raise _fail(at, f"{kw} requires at least one argument")
         if kw == "SHELL" and ins.json_args is None:
             raise _fail(at, "SHELL requires the arguments to be in JSON form")
@@ -130,6 +130,7 @@ def _check_instruction(ins: n.Instruction, at: n.Instruction) -> None:
                 raise _fail(at, "HEALTHCHECK NONE takes no arguments")
             if kind == "CMD" and len(words) == 1:
                 raise _fail(at, "Missing command after HEALTHCHECK CMD")
+            _check_health_flags(ins, at)
         if kw == "ONBUILD" and isinstance(ins, n.Onbuild):
             trigger = ins.trigger_keyword
             if trigger == "ONBUILD":
@@ -139,3 +140,24 @@ def _check_instruction(ins: n.Instruction, at: n.Instruction) -> None:
             # unknown keywords inside ONBUILD are only checked by a child build
             if ins.trigger is not None and not isinstance(ins.trigger, n.Unknown):
                 _check_instruction(ins.trigger, at)
+
+
+_DURATION = re.compile(r"[-+]?(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+\Z")
+DURATION_FLAGS = ("interval", "timeout", "start-period", "start-interval")
+
+
+def _check_health_flags(ins: n.Instruction, at: n.Instruction) -> None:
+    """HEALTHCHECK durations parse as Go durations (unit required but for 0); retries >= 1."""
+    for name in DURATION_FLAGS:
+        value = ins.flag(name)
+        if value is not None and value != "0" and not _DURATION.match(value):
+            raise _fail(at, f'time: missing unit in duration "{value}"' if re.fullmatch(r"[-+]?[\d.]+", value)
+                        else f'time: invalid duration "{value}"')
+    retries = ins.flag("retries")
+    if retries is not None:
+        try:
+            count = int(retries, 10)
+        except ValueError:
+            raise _fail(at, f'strconv.ParseInt: parsing "{retries}": invalid syntax') from None
+        if count < 1:
+            raise _fail(at, f"--retries must be at least 1 (not {count})")
