@@ -208,3 +208,11 @@ def test_astral_characters_keep_character_offsets():
 )
 def test_continuation_check_after_non_ascii(text, ok):
     assert parse_shell(text).ok is ok
+
+
+def test_newline_before_operator_is_not_ok():
+    # sh: syntax error ("&&" unexpected); tree-sitter joins the lines.
+    s = parse_shell("a \n\\\n && b")
+    assert not s.ok and "newline before '&&'" in s.error
+    assert not parse_shell("a \n\\\n | b").ok
+    assert parse_shell("a && \\\n b | \\\n c").ok

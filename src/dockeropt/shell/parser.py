@@ -383,11 +383,14 @@ class _Builder:
         t = node.type
         if t == "list":
             named = [c for c in node.children if c.is_named and c.type != "comment"]
+            prev_end = node.start_byte
             for c in node.children:
                 if c.type in ("&&", "||"):
+                    self._no_newline_before(c, prev_end)
                     ops.append(c.type)
                 elif c.is_named and c.type != "comment":
                     self._split_list(c, extra if c == named[-1] else (), items, ops)
+                    prev_end = c.end_byte
                 elif c.type != "comment":
                     self.fail(f"unexpected {c.type!r} in a list")
             return
@@ -397,13 +400,24 @@ class _Builder:
             return
         items.append((node, extra))
 
+    def _no_newline_before(self, op: Node, prev_end: int) -> None:
+        """sh ends a command at a newline, so `a<NL>&& b` is a syntax error;
+        tree-sitter accepts it after a backslash-newline (`a<NL>\\<NL>&& b`)."""
+        if self._newline_between(prev_end, op.start_byte):
+            self.fail(f"newline before {op.type!r} at offset {self.pos(op.start_byte)}")
+
     def _pipeline_elements(self, node: Node, extra: tuple[Node, ...], out: list) -> None:
         t = node.type
         body = node.child_by_field_name("body") if t == "redirected_statement" else None
         if t == "pipeline":
             named = [c for c in node.children if c.is_named and c.type != "comment"]
-            for c in named:
-                self._pipeline_elements(c, extra if c == named[-1] else (), out)
+            prev_end = node.start_byte
+            for c in node.children:
+                if c.type in ("|", "|&"):
+                    self._no_newline_before(c, prev_end)
+                elif c.is_named and c.type != "comment":
+                    self._pipeline_elements(c, extra if c == named[-1] else (), out)
+                    prev_end = c.end_byte
         elif body is not None and body.type == "pipeline":
             self._pipeline_elements(body, tuple(node.children_by_field_name("redirect")) + extra, out)
         else:
