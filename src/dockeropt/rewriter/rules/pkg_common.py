@@ -551,8 +551,8 @@ def chain_removals(ctx: Context, view: RunView, indices: Iterable[tuple[int, int
     """Edits removing the elements ``indices`` ((list, element) pairs from ``chain_index``).
 
     Every list keeps at least one element. Each run of adjacent removed elements goes with the
-    operator and line continuation that join it to the kept neighbour, so the author's layout
-    stays as it was; a span holding a comment line is not removed (None).
+    operator and line continuation that join it to a kept neighbour, so the author's layout
+    stays as it was; comment lines are never removed (None when no span avoids them).
     """
     by_list: dict[int, list[int]] = {}
     for li, k in set(indices):
@@ -572,15 +572,41 @@ def chain_removals(ctx: Context, view: RunView, indices: Iterable[tuple[int, int
             else:
                 groups.append([k])
         for g in groups:
-            i, j = g[0], g[-1]
-            if j == len(pipes) - 1:
-                e = Edit(view.offset(pipes[i - 1].end), view.offset(pipes[j].end), "")
-            else:
-                e = Edit(view.offset(pipes[i].start), view.offset(pipes[j + 1].start), "")
-            if "#" in ctx.text[e.start : e.end]:
+            e = _group_removal(ctx, view, pipes, g[0], g[-1])
+            if e is None:
                 return None
             edits.append(e)
     return edits
+
+
+def _group_removal(ctx: Context, view: RunView, pipes, i: int, j: int) -> Optional[Edit]:
+    """One span removing elements i..j of an ``&&`` list with one of the operators around them.
+
+    Tried in turn, the first that holds no comment line wins: from the group's start to the
+    next element's start (the operator and the line break after the group go too); from the
+    previous element's end to the group's end (the operator before it); from the group's start
+    to just after the ``&&`` that follows it on the same line (a comment on the next lines stays).
+    """
+    spans = []
+    if j < len(pipes) - 1:
+        spans.append((view.offset(pipes[i].start), view.offset(pipes[j + 1].start)))
+    if i > 0:
+        spans.append((view.offset(pipes[i - 1].end), view.offset(pipes[j].end)))
+    if j < len(pipes) - 1:
+        text = view.script.text
+        k = pipes[j].end
+        while k < len(text) and text[k] in " \t":
+            k += 1
+        if text.startswith("&&", k):
+            a, b = view.offset(pipes[i].start), view.offset(k + 2)
+            while b < len(ctx.text) and ctx.text[b] in " \t":
+                b += 1
+            if "\n" not in ctx.text[view.offset(pipes[j].end) : b]:
+                spans.append((a, b))
+    for a, b in spans:
+        if "#" not in ctx.text[a:b]:
+            return Edit(a, b, "")
+    return None
 
 
 def safe_removal(ctx: Context, view: RunView, cmd: SimpleCommand) -> Optional[Edit]:
