@@ -140,6 +140,9 @@ def test_empty_and_blank_scripts():
         ("~/x", None),
         ("{a,b}.txt", None),
         ("x{1..3}", None),
+        ("a{},}", None),  # bash: a} a
+        ("a{b}", "a{b}"),
+        ("a,b}", "a,b}"),
         ("'{a,b}'", "{a,b}"),
     ],
 )

@@ -99,6 +99,7 @@ _SPECIAL_BUILTINS = frozenset(
      "shift", "times", "trap", "unset"}
 )
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_BRACE = re.compile(r"\{.*(,|\.\.).*\}", re.S)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _EXITS = frozenset({"exit", "return", "logout"})
 
@@ -175,18 +176,10 @@ def _unescaped_blank(s: str) -> bool:
 
 
 def _has_brace_expansion(pieces: Pieces) -> bool:
-    """An unquoted ``{..,..}`` or ``{a..b}`` (bash expands it, dash does not)."""
+    """Unquoted ``{``, then ``,`` or ``..``, then ``}``: bash may expand it
+    (dash does not).  Looser than bash's rules (``a{},}`` expands), on purpose."""
     chars = "".join(c if not q else "\x01" for c, q in pieces)
-    open_ = chars.find("{")
-    while open_ != -1:
-        close = chars.find("}", open_)
-        if close == -1:
-            return False
-        inner = chars[open_ + 1 : close]
-        if "," in inner or ".." in inner:
-            return True
-        open_ = chars.find("{", open_ + 1)
-    return False
+    return _BRACE.search(chars) is not None
 
 
 # --- the builder -----------------------------------------------------------
