@@ -9,7 +9,7 @@
   without a cgroup-capable runtime) and ``--format docker`` (the OCI format ignores SHELL).
 * :class:`PodmanEngine` — same storage and flags through ``podman build``.  Not exercised here.
 * :class:`DockerEngine` — needs a daemon that answers ``docker info``; exports with ``docker
-  save``, whose layers are uncompressed, so compressed sizes are gzip -6 estimates.  Not exercised
+  save``, whose layers are uncompressed, so compressed sizes are gzip -1 estimates.  Not exercised
   here.
 
 :func:`get_engine` resolves ``"auto"``: Docker when a daemon answers, else podman, else buildah.
@@ -228,7 +228,7 @@ class _StorageEngine(Engine):
     ) -> None:
         """``fast_export``: export layers uncompressed with skopeo into one OCI layout shared by
         all exports of this engine object, so a base layer is written once, not once per image
-        (~0.2 s instead of 3-6 s per image here); compressed sizes are then computed with gzip -6.
+        (~0.2 s instead of 3-6 s per image here); compressed sizes are then estimated with gzip -1.
         Without it (the default) ``push`` writes compressed layers, whose sizes are what a
         registry would store.  Needs skopeo and a known storage driver; falls back otherwise."""
         self._tmp: str | None = None

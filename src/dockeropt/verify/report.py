@@ -111,7 +111,7 @@ class VerifyReport:
         o, r = self.original, self.rewritten
         if o is None:
             return []
-        est = " (gzip -6 estimate)" if o.compressed_estimated else ""
+        est = " (gzip -1 estimate)" if o.compressed_estimated else ""
         rows = [
             ("layers", str(o.layers), str(r.layers) if r else "—", _signed(r.layers - o.layers) if r else ""),
             ("size (uncompressed)", mb(o.uncompressed_bytes), mb(r.uncompressed_bytes) if r else "—",
