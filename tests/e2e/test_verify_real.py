@@ -81,3 +81,22 @@ def test_empty_store_without_sources_is_exit_2(tmp_path, e2e_engine):
     assert code == 2
     assert "debian:bookworm-slim" in out and "DOCKEROPT_VERIFY_IMAGES" in out
     assert "Traceback" not in out
+
+
+@pytest.mark.e2e
+def test_rewritten_dockerignore(tmp_path, e2e_engine):
+    """The rewritten build can use a generated .dockerignore: harmless when nothing COPY'd needs
+    the ignored files, caught (exit 1, path named) when it drops files that ``COPY .`` brought."""
+    from dockeropt.verify import verify
+
+    (tmp_path / "app.txt").write_text("app\n")
+    (tmp_path / "junk").mkdir()
+    (tmp_path / "junk" / "big.bin").write_bytes(b"x" * 100_000)
+    picky = "FROM debian:bookworm-slim\nCOPY app.txt /app/\nRUN true\n"
+    r = verify(picky, picky, engine=e2e_engine, context_dir=tmp_path, rewritten_dockerignore="junk\n")
+    assert r.exit_code == 0, r.to_text()
+    greedy = "FROM debian:bookworm-slim\nCOPY . /app/\nRUN true\n"
+    r = verify(greedy, greedy, engine=e2e_engine, context_dir=tmp_path, rewritten_dockerignore="junk\n")
+    assert r.exit_code == 1
+    assert {"app/junk", "app/junk/big.bin"} <= set(r.tree_diff.removed), r.to_text()
+    assert r.rewritten.uncompressed_bytes < r.original.uncompressed_bytes
