@@ -1,4 +1,4 @@
-"""The custom Lark lexer: BuildKit's line scanner, emitting one token per piece of every line.
+"""The lexer: BuildKit's line scanner, emitting one token per piece of every line.
 
 Dockerfile lexing is line-oriented and stateful (the escape character, the directive header,
 heredoc bodies), so the grammar's terminals are produced here; see grammar/dockerfile.lark for
@@ -7,16 +7,27 @@ the token list. Every byte of the input lands in exactly one token.
 
 from __future__ import annotations
 
-from typing import Iterator
-
-from lark import Token
-from lark.lexer import Lexer
-
 from dockeropt.syntax import buildkit as bk
 from dockeropt.syntax.errors import DockerfileSyntaxError
 
 
 MAX_LINE = 64 * 1024  # bufio.MaxScanTokenSize: BuildKit's scanner fails on a longer line
+
+
+class Token:
+    """A terminal of grammar/dockerfile.lark: its type, its text, and (for KEYWORD) the lines
+    of the instruction it starts."""
+
+    __slots__ = ("type", "value", "line", "end_line")
+
+    def __init__(self, type: str, value: str, line: int = 0, end_line: int = 0):
+        self.type = type
+        self.value = value
+        self.line = line
+        self.end_line = end_line
+
+    def __repr__(self) -> str:
+        return f"Token({self.type!r}, {self.value!r})"
 
 
 def split_lines(text: str) -> list[tuple[str, str]]:
@@ -156,13 +167,3 @@ def _heredoc(lines, i: int, spec: bk.HeredocSpec, start_line: int, toks: list[To
         body.append(content + nl)
         i += 1
     raise DockerfileSyntaxError(f"unterminated heredoc {spec.name!r}", start_line, 1)
-
-
-class DockerfileLexer(Lexer):
-    """Lark entry point: ``Lark(..., lexer=DockerfileLexer)``."""
-
-    def __init__(self, lexer_conf):  # noqa: D107 - Lark's interface
-        pass
-
-    def lex(self, data) -> Iterator[Token]:  # Lark's custom-lexer interface 0
-        return iter(tokenize(data) if isinstance(data, str) else data)

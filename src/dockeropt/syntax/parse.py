@@ -1,51 +1,22 @@
-"""Text -> tree: the Lark LALR parser over the custom lexer's tokens, building nodes directly."""
+"""Text -> tree: the lexer's tokens through Lark's LALR(1) tables (see lalr.py), building nodes
+directly."""
 
 from __future__ import annotations
-
-import os
-from pathlib import Path
 
 from dockeropt.syntax import buildkit as bk
 from dockeropt.syntax import nodes as n
 from dockeropt.syntax.errors import DockerfileSyntaxError
 
-GRAMMAR = Path(__file__).resolve().parent.parent / "grammar" / "dockerfile.lark"
-
-_parser = None
+_tables = None
 
 
-def _cache_file() -> str | None:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    for root in (os.path.join(base, "dockeropt"), os.path.join(os.environ.get("TMPDIR") or "/tmp", "dockeropt-cache")):
-        try:
-            os.makedirs(root, exist_ok=True)
-        except OSError:
-            continue
-        if os.access(root, os.W_OK):
-            return os.path.join(root, "lark-lalr.cache")
-    return None
+def _get_tables() -> dict:
+    global _tables
+    if _tables is None:
+        from dockeropt.syntax import lalr
 
-
-def _get_parser():
-    global _parser
-    if _parser is None:
-        from lark import Lark
-
-        from dockeropt.syntax.lexer import DockerfileLexer
-
-        kwargs = {}
-        cache = _cache_file()
-        if cache:
-            kwargs["cache"] = cache
-        _parser = Lark(
-            GRAMMAR.read_text(encoding="utf-8"),
-            parser="lalr",
-            lexer=DockerfileLexer,
-            transformer=_Builder(),
-            maybe_placeholders=False,
-            **kwargs,
-        )
-    return _parser
+        _tables = lalr.load_tables()
+    return _tables
 
 
 def _split_line(value: str) -> tuple[str, str]:
@@ -69,7 +40,7 @@ def _close(pieces: list, trivia: list) -> None:
 
 
 class _Builder:
-    """Lark callbacks (LALR + transformer): grammar rule -> node, no intermediate tree."""
+    """Callbacks per grammar rule: rule -> node, no intermediate tree."""
 
     def start(self, children):
         bom = ""
@@ -124,16 +95,25 @@ class _Builder:
                 trivia.append(_line_node(child.value))
         _close(pieces, trivia)
         line = keyword.value + "".join(p.value for p in pieces if type(p) is n.Text)
-        cls = n.INSTRUCTION_CLASSES.get(bk.split_command(line)[0].upper(), n.Unknown)
-        return cls(
+        split = bk.split_command(line)
+        cls = n.INSTRUCTION_CLASSES.get(split[0].upper(), n.Unknown)
+        # The hot path of parsing: fill the frozen node's fields directly (what its __init__
+        # would do, field by field through object.__setattr__), with the logical line and its
+        # split, which every later look at the node needs, already in its property cache.
+        node = object.__new__(cls)
+        node.__dict__.update(
             keyword_raw=keyword.value,
             pieces=tuple(pieces),
             newline=newline,
             heredocs=tuple(heredocs),
             indent=indent,
+            leading_lines=(),
             start_line=keyword.line,
             end_line=keyword.end_line,
+            line=line,
+            _split=split,
         )
+        return node
 
     def heredoc(self, children):
         if len(children) == 2:
@@ -150,18 +130,21 @@ def parse(text: str, *, strict: bool = False) -> n.Dockerfile:
     first, argument counts ...). ``parse`` always applies the first; ``strict=True`` adds the
     second, as ``docker build`` would before building.
     """
-    from lark.exceptions import UnexpectedInput
-
+    from dockeropt.syntax import lalr
     from dockeropt.syntax.lexer import tokenize
 
     tokens = tokenize(text)
     try:
-        tree = _get_parser().parse(tokens)
-    except UnexpectedInput as e:  # the lexer only emits well-formed streams; this is a bug guard
-        raise DockerfileSyntaxError(f"cannot parse: {e}", getattr(e, "line", 1) or 1, 1) from None
+        tree = lalr.run(_get_tables(), tokens, _CALLBACKS)
+    except lalr.ParseError as e:  # the lexer only emits well-formed streams; this is a bug guard
+        raise DockerfileSyntaxError(f"cannot parse: {e}", e.token.line or 1, 1) from None
     from dockeropt.syntax import validate
 
     validate.check_parser_level(tree)
     if strict:
         validate.check_instructions(tree)
     return tree
+
+
+_BUILDER = _Builder()
+_CALLBACKS = {"start": _BUILDER.start, "instruction": _BUILDER.instruction, "heredoc": _BUILDER.heredoc}

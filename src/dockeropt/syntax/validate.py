@@ -69,7 +69,7 @@ def _check_parser_level(ins: n.Instruction, at: n.Instruction) -> None:
                     raise _fail(
                         at, f'Syntax error - can\'t find = in "{w}". Must be of the form: name=value'
                     )
-    elif kw in ("RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "VOLUME") and "[" in ins.rest:
+    elif kw in ("RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "VOLUME") and "[" in ins.line and "[" in ins.rest:
         try:
             bk.parse_json_array(ins.rest)
         except bk.NotStringArray as e:
