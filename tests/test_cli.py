@@ -156,3 +156,20 @@ def test_unparseable_file_is_never_written(tmp_path, mode):
     f = write(tmp_path / "Dockerfile", text)
     assert main([mode, f]) == 2
     assert open(f).read() == text
+
+
+def test_verify_without_engine_exits_2_with_a_message(tmp_path):
+    f = write(tmp_path / "Dockerfile", MERGEABLE)
+    proc = subprocess.run(
+        [sys.executable, "-m", "dockeropt", "verify", "--engine", "docker", f],
+        capture_output=True, text=True, env={**os.environ, "DOCKER_HOST": "unix:///nonexistent.sock"},
+    )
+    assert proc.returncode == 2
+    assert "cannot verify" in proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_verify_with_nothing_to_change_exits_0(tmp_path, capsys):
+    f = write(tmp_path / "Dockerfile", CLEAN)
+    assert main(["verify", f]) == 0
+    assert "no changes to verify" in capsys.readouterr().err

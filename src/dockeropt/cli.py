@@ -107,8 +107,6 @@ def list_rules(out) -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["verify"]:
-        from dockeropt.verify.cli import main as verify_main
-
         return verify_main(argv[1:])
     args = build_parser().parse_args(argv)
     out, err = sys.stdout, sys.stderr
@@ -212,6 +210,58 @@ def main(argv: list[str] | None = None) -> int:
     if args.mode == "check" and changed:
         return EXIT_CHANGES
     return EXIT_OK
+
+
+def verify_main(argv: list[str]) -> int:
+    """``dockeropt verify``: rewrite, then build both versions and compare the images."""
+    p = argparse.ArgumentParser(
+        prog="dockeropt verify",
+        description="Build the original and the rewritten Dockerfile with a real engine and compare "
+        "layers, bytes and file trees. Exit 0: same files, not bigger; 1: differs or bigger; "
+        "2: cannot verify (no engine, base image missing, syntax error).",
+    )
+    p.add_argument("dockerfile", metavar="Dockerfile")
+    p.add_argument("--engine", choices=("auto", "buildah", "podman", "docker"), default="auto")
+    p.add_argument("--context", default=None, help="build context (default: the Dockerfile's directory)")
+    p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    p.add_argument("--select", default="")
+    p.add_argument("--ignore", default="")
+    p.add_argument("--unsafe-fixes", action="store_true")
+    p.add_argument("--cache-strategy", choices=("clean", "mount"), default="clean")
+    args = p.parse_args(argv)
+
+    from dockeropt.rewriter.engine import UnknownRuleError, rewrite
+    from dockeropt.syntax.errors import DockerfileSyntaxError
+    from dockeropt.verify.run import run_verify, stderr_progress
+
+    try:
+        result = rewrite(
+            _read(args.dockerfile),
+            select=_split(args.select),
+            ignore=_split(args.ignore),
+            unsafe=args.unsafe_fixes,
+            cache_strategy=args.cache_strategy,
+            path=args.dockerfile,
+        )
+    except DockerfileSyntaxError as e:
+        sys.stderr.write(f"{args.dockerfile}:{e.line}:{e.column}: {e.message}\n")
+        return EXIT_ERROR
+    except (OSError, UnknownRuleError) as e:
+        sys.stderr.write(f"dockeropt verify: {getattr(e, 'strerror', None) or e}\n")
+        return EXIT_ERROR
+    if not result.changed:
+        sys.stderr.write(f"dockeropt verify: {args.dockerfile}: no changes to verify\n")
+        return EXIT_OK
+    code, output = run_verify(
+        args.dockerfile,
+        engine=args.engine,
+        context_dir=args.context,
+        rewritten_text=result.text,
+        fmt=args.format,
+        progress=stderr_progress,
+    )
+    sys.stdout.write(output)
+    return code
 
 
 def _clear(progress: bool, err) -> None:
