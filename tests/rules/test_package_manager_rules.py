@@ -78,7 +78,8 @@ def _meta(case: Path) -> dict:
 def _run(rid: str, case: Path):
     meta = _meta(case)
     text = _read(case / "Dockerfile")
-    result = rewrite(text, select=[rid], unsafe=True, cache_strategy=meta.get("cache_strategy", "clean"),
+    select = [rid, *meta.get("also_select", [])]
+    result = rewrite(text, select=select, unsafe=True, cache_strategy=meta.get("cache_strategy", "clean"),
                      path=str(case / "Dockerfile"))
     return text, result, meta
 

@@ -51,6 +51,7 @@ class Options:
 
     unsafe: bool = False
     cache_strategy: str = "clean"  # or "mount"
+    rules: frozenset[str] = frozenset()  # ids of the rules that run
 
 
 SUPPRESS_RE = re.compile(r"#\s*dockeropt:\s*ignore\s*=\s*([\w\-, ]+)", re.I)

@@ -69,7 +69,7 @@ def rewrite(
 ) -> RewriteResult:
     """Rewrite a Dockerfile's text. Raises DockerfileSyntaxError for input BuildKit rejects."""
     rules = select_rules(select, ignore, unsafe)
-    options = Options(unsafe=unsafe, cache_strategy=cache_strategy)
+    options = Options(unsafe=unsafe, cache_strategy=cache_strategy, rules=frozenset(r.id for r in rules))
     if tree is None:
         tree = parse(text, strict=True)
     result = RewriteResult(original=text, text=text)

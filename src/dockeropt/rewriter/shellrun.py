@@ -136,13 +136,39 @@ class Layout:
 
     @classmethod
     def of_group(cls, group: list[n.Instruction], ctx: Context) -> "Layout":
-        """The layout the instructions use themselves, else the one the file's RUNs use."""
+        """The layout the instructions use themselves, else the one the file's RUNs use.
+
+        The style is judged only where an ``&&`` meets a line break (``&& \\`` at a line end,
+        or a line starting with ``&&``): continued package lists say nothing about it.
+        """
         escape = ctx.tree.escape
         newline = group[0].newline or ctx.newline()
         own = [line for ins in group for line in _continued_lines(ins)]
-        sample = own or _file_sample(ctx)
-        indent = _common_indent(sample) or "    "
-        return cls(escape, newline, indent, _leading_style(sample), multiline=bool(own))
+        leading, trailing = _chain_breaks(group)
+        if not leading and not trailing:
+            leading, trailing = _chain_breaks([i for i in ctx.tree.instructions if isinstance(i, n.Run)])
+        style = leading if len(leading) > len(trailing) else trailing
+        indent = max(set(style), key=style.count) if any(style) else ""
+        indent = indent or _common_indent(own or _file_sample(ctx)) or "    "
+        return cls(escape, newline, indent, len(leading) > len(trailing), multiline=bool(own))
+
+
+def _chain_breaks(group: list[n.Instruction]) -> tuple[list[str], list[str]]:
+    """Indents of the lines after `&&`-line-breaks: (leading-style ones, trailing-style ones)."""
+    leading: list[str] = []
+    trailing: list[str] = []
+    for ins in group:
+        pieces = ins.pieces
+        for i in range(1, len(pieces) - 1):
+            before, cont, after = pieces[i - 1], pieces[i], pieces[i + 1]
+            if not isinstance(cont, n.Continuation) or not isinstance(before, n.Text) or not isinstance(after, n.Text):
+                continue
+            indent = _INDENT.match(after.value).group(0)  # type: ignore[union-attr]
+            if after.value.lstrip().startswith("&&"):
+                leading.append(indent)
+            elif before.value.rstrip().endswith("&&"):
+                trailing.append(indent)
+    return leading, trailing
 
 
 def _continued_lines(ins: n.Instruction) -> list[str]:
@@ -178,11 +204,6 @@ def _common_indent(lines: list[str]) -> str:
     shallowest = min(len(i) for i in indents)
     candidates = [i for i in indents if len(i) == shallowest]
     return max(set(candidates), key=candidates.count)
-
-
-def _leading_style(lines: list[str]) -> bool:
-    lead = sum(1 for line in lines if line.lstrip().startswith("&&"))
-    return lead * 2 > len(lines)
 
 
 def stage_shells(tree: n.Dockerfile) -> dict[int, tuple[str, ...]]:

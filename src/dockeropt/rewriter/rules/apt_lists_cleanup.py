@@ -11,6 +11,8 @@ After::
 
     RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*
 
+In ``--cache-strategy mount`` the lists go to a cache mount instead (rule ``cache-mounts``).
+
 Left alone when: the lists are already removed in that RUN; `/var/lib/apt` (or `/var/cache/apt`)
 is a cache mount; a later RUN of the same stage, or of a stage built FROM it, uses apt without
 running `apt-get update` first (it still needs the lists); the shell cannot be parsed or ends in
@@ -98,6 +100,10 @@ class AptListsCleanup(Rule):
                 continue
             if self._later_needs_lists(view, runs, ctx):
                 continue
+            from dockeropt.rewriter.rules.pkg_common import handled_by_mounts
+
+            if handled_by_mounts(ctx, view, "apt"):
+                continue  # --cache-strategy mount: cache-mounts keeps the lists out of the layer
             edit = view.append_command(ctx, CLEANUP)
             if edit is not None:
                 changes.append(

@@ -12,7 +12,6 @@ of the two approaches is applied to each package manager in each RUN.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import posixpath
 import re
@@ -632,44 +631,15 @@ def unique(items: Iterable[str]) -> list[str]:
 
 
 def chain_layout(ctx: Context, view: RunView) -> Layout:
-    """The RUN's continuation layout, judged only by the line breaks where an ``&&`` meets a
-    continuation (``&& \\`` at a line end, or a next line starting with ``&&``).
-
-    ``Layout.of`` also counts the continued lines of a package list, so a RUN in leading-``&&``
-    style with as many package lines as ``&&`` lines comes out as trailing style.
-    """
-    base = Layout.of(view.ins, ctx)
-    pieces = view.ins.pieces
-    trailing: list[str] = []
-    leading: list[str] = []
-    for i, p in enumerate(pieces):
-        if not isinstance(p, n.Continuation) or i == 0 or i + 1 >= len(pieces):
-            continue
-        before, after = pieces[i - 1], pieces[i + 1]
-        if not isinstance(before, n.Text) or not isinstance(after, n.Text):
-            continue
-        indent = after.value[: len(after.value) - len(after.value.lstrip(" \t"))]
-        if after.value.lstrip().startswith("&&"):
-            leading.append(indent)
-        elif before.value.rstrip().endswith("&&"):
-            trailing.append(indent)
-    if not leading and not trailing:
-        return base
-    style = leading if len(leading) > len(trailing) else trailing
-    indent = max(set(style), key=style.count) if any(style) else base.indent
-    return dataclasses.replace(base, leading=len(leading) > len(trailing), indent=indent or base.indent)
+    """The RUN's continuation layout (``Layout.of``)."""
+    return Layout.of(view.ins, ctx)
 
 
 def append_edit(ctx: Context, view: RunView, commands_: list[str]) -> Edit:
-    """``&& cmd1 && cmd2`` at the end of the RUN, in the RUN's own layout (see ``chain_layout``)."""
-    command = " && ".join(commands_)
-    raw = view.ins.own_code[: view.ins.args_end_offset]
-    trailing_ws = len(raw) - len(raw.rstrip(" \t"))
-    end = view.end - trailing_ws
-    layout = chain_layout(ctx, view)
-    if layout.multiline:
-        return Edit(end, view.end, layout.join(command))
-    return Edit(end, view.end, f" && {command}")
+    """``&& cmd1 && cmd2`` after the RUN's last command, in its own layout."""
+    edit = view.append_command(ctx, " && ".join(commands_))
+    assert edit is not None, "append_edit needs can_append(view)"
+    return edit
 
 
 # --------------------------------------------------------------------------------------------
@@ -981,7 +951,7 @@ def mount_plan(ctx: Context, view: RunView) -> MountPlan:
 def handled_by_mounts(ctx: Context, view: RunView, manager: str) -> bool:
     """In ``--cache-strategy mount``, is ``manager``'s cache in this RUN taken care of by
     ``cache-mounts`` (so the cache-deleting rule must step aside)?"""
-    if ctx.options.cache_strategy != "mount":
+    if ctx.options.cache_strategy != "mount" or "cache-mounts" not in ctx.options.rules:
         return False
     return manager in mount_plan(ctx, view).managers
 
