@@ -1,4 +1,4 @@
-"""Hand-written cases for the package-manager rules (``corpus/rules/<rule-id>/<case>/``).
+"""Hand-written cases for every rule (``corpus/rules/<rule-id>/<case>/``).
 
 Each case directory holds a ``Dockerfile`` (read as bytes: CRLF and BOM stay) and optionally a
 ``case.json``::
@@ -33,6 +33,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CASES_DIR = ROOT / "corpus" / "rules"
 
 RULE_IDS = [
+    "merge-runs",
+    "apt-lists-cleanup",
     "apt-get-yes",
     "apt-no-install-recommends",
     "apk-no-cache",
