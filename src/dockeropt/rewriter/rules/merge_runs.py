@@ -40,13 +40,33 @@ own RUN with `# dockeropt: ignore=merge-runs` above it to keep it apart.
 
 from __future__ import annotations
 
+import re
+
 from dockeropt.rewriter.base import Change, Context, Edit, Rule
 from dockeropt.rewriter.shellrun import Layout, RunView, iter_runs
 from dockeropt.syntax import nodes as n
 
 
-def _sets_variables(reason: str) -> bool:
-    return "variable" in reason or reason.startswith("assigns")
+_DECLARERS = {"export", "declare", "typeset", "readonly", "local", "read"}
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _assigned_names(script) -> set[str]:
+    """Variables the script sets anywhere (subshells included): `A=1`, `export A`, `read A`."""
+    names: set[str] = set()
+    for cmd in script.commands:
+        if not cmd.argv:
+            names.update(w.text.split("=", 1)[0] for w in cmd.assignments)
+        elif cmd.name in _DECLARERS:
+            for w in cmd.argv[1:]:
+                m = _NAME.match(w.text)
+                if m and not w.text.startswith("-"):
+                    names.add(m.group(0))
+    return names
+
+
+def _reads_any(text: str, names: set[str]) -> bool:
+    return any(re.search(r"\$\{?" + re.escape(name) + r"\b", text) for name in names)
 
 
 def _has_directive_comment(ins: n.Instruction) -> bool:
@@ -147,16 +167,16 @@ class MergeRuns(Rule):
 
     def _first_unwrappable(self, members: list[RunView]) -> int | None:
         """Index of the first member that cannot join the ones before it: it would need a `( )`
-        it cannot take (a comment would eat the `)`), or it reads variables that an earlier
-        member sets (the subshell keeps them apart, as separate RUNs did, but the result reads
-        like a bug: better leave such RUNs as they are)."""
-        sets_vars = False
+        it cannot take (a comment would eat the `)`), or it reads a variable that an earlier
+        member sets (separate RUNs, or a subshell, keep the value apart; merged, the result
+        reads like a bug, so such RUNs are better left as they are)."""
+        assigned: set[str] = set()
         for k, m in enumerate(members):
             if self._needs_wrap(members, k) and m.script.has_trailing_comment:
                 return k
-            if sets_vars and "$" in m.ins.rest:
+            if assigned and _reads_any(m.ins.rest, assigned):
                 return k
-            sets_vars = sets_vars or any(_sets_variables(reason) for _, reason in m.script.state_changes())
+            assigned |= _assigned_names(m.script)
         return None
 
     @staticmethod
