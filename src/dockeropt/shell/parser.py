@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from bisect import bisect_left
 from dataclasses import replace
 from operator import attrgetter
 from typing import Any, Iterable, Optional
@@ -105,7 +106,7 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _EXITS = frozenset({"exit", "return", "logout"})
 # a character that makes a word more than its text: quoting, expansions, globs, `~`, braces
 _SPECIAL_CHAR = re.compile(r"[\\$`'\"*?\[{~]").search
-_START = attrgetter("start")
+_START_OF = attrgetter("start")
 
 
 class _Ctx:
@@ -131,43 +132,44 @@ class _Ctx:
         )
 
 
-# --- the syntax tree, as plain Python objects --------------------------------
+# --- the syntax tree, as plain tuples ----------------------------------------
 #
 # Every attribute of a tree-sitter Node (``.type``, ``.children``, ...) builds a new Python
-# object on each access, and the walk reads most of them several times: the tree is copied
-# once into these records (one cursor walk, which also does the syntax checks).
+# object on each access, and the builder reads most of them several times: the tree is
+# copied once into tuples (one cursor walk, which also does the syntax checks).
+#
+# A node is ``(type, named, start, end, field, children)``: ``field`` is the name of the
+# field it fills in its parent or None, ``start``/``end`` are offsets into the text
+# (tree-sitter reads an ASCII copy: byte offsets are str offsets).
+
+_TYPE, _NAMED, _START, _END, _FIELD, _KIDS = range(6)
+_Node = tuple  # for annotations
 
 
-class _Node:
-    """A tree-sitter node: ``type``, ``named``, byte range, the field it fills in its parent."""
+def _child(node: _Node, field: str) -> Optional[_Node]:
+    """The first child in ``field`` (``Node.child_by_field_name``)."""
+    for c in node[_KIDS]:
+        if c[_FIELD] == field:
+            return c
+    return None
 
-    __slots__ = ("type", "named", "start", "end", "field", "children")
 
-    def __init__(self, type: str, named: bool, start: int, end: int, field: Optional[str]):
-        self.type = type
-        self.named = named
-        self.start = start  # tree-sitter reads an ASCII copy: byte offsets are str offsets
-        self.end = end
-        self.field = field
-        self.children: list[_Node] = []
+def _children_in(node: _Node, field: str) -> list[_Node]:
+    """The children in ``field`` (``Node.children_by_field_name``)."""
+    return [c for c in node[_KIDS] if c[_FIELD] == field]
 
-    def child(self, field: str) -> Optional["_Node"]:
-        """The first child in ``field`` (``Node.child_by_field_name``)."""
-        for c in self.children:
-            if c.field == field:
-                return c
-        return None
 
-    def children_in(self, field: str) -> list["_Node"]:
-        """The children in ``field`` (``Node.children_by_field_name``)."""
-        return [c for c in self.children if c.field == field]
+def _named_children(node: _Node) -> list[_Node]:
+    return [c for c in node[_KIDS] if c[_NAMED] and c[_TYPE] != "comment"]
 
 
 # kind_id -> (type, is_named), and field_id -> field name, filled in as they are met
 _KINDS: dict[int, tuple[str, bool]] = {}
 _FIELDS: dict[Optional[int], Optional[str]] = {None: None}
-# node types `_read_tree` looks at
-_CHECKED = frozenset({"ERROR", "comment", "heredoc_redirect", "word"})
+# Node types `_scan` acts on: a word without any of them needs no scan.
+_NESTING = frozenset({"command_substitution", "process_substitution", "expansion", "arithmetic_expansion"})
+# Node types `_read_tree` looks at.
+_CHECKED = frozenset({"word", "ERROR", "comment", "heredoc_redirect"}) | _NESTING
 
 
 # --- words -----------------------------------------------------------------
@@ -262,16 +264,17 @@ class _Builder:
         self.comments: list[Comment] = []
         self.functions: set[str] = set()
         self.has_background = False
+        self.nesting: list[int] = []  # start of each `_NESTING` node, in order
 
     def src(self, node: _Node) -> str:
-        return self.text[node.start : node.end]
+        return self.text[node[_START] : node[_END]]
 
     def fail(self, reason: str) -> None:
         self.errors.append(reason)
 
     def change(self, reason: str, node: _Node, ctx: _Ctx) -> None:
         if not ctx.in_subshell:
-            self.changes.append(StateChange(None, reason, node.start))
+            self.changes.append(StateChange(None, reason, node[_START]))
 
     # entry point
     def build(self) -> ShellScript:
@@ -282,10 +285,10 @@ class _Builder:
         # walking nodes of a collected Tree reads freed memory (seen as segfaults)
         self.tree = _parser().parse(self.data)
         root = self._read_tree(self.tree)
-        lists = self._sequence(root.children, _Ctx(top_level=True), end_byte=len(self.data))
-        commands = sorted(self.commands, key=lambda c: (c.start, -c.end))
+        lists = self._sequence(root[_KIDS], _Ctx(top_level=True), end_byte=len(self.data))
+        commands = sorted(self.commands, key=_position)
         self._command_changes(commands)
-        changes = sorted(self.changes, key=lambda c: c.start)
+        changes = sorted(self.changes, key=_START_OF)
         has_exit = any(_exits(c) for c in commands if not c.in_subshell)
         trailing = any("\n" not in self.text[c.end :] for c in self.comments)
         return ShellScript(
@@ -303,8 +306,8 @@ class _Builder:
         )
 
     def _read_tree(self, tree: Any) -> _Node:
-        """Copy the tree into :class:`_Node` records (one cursor walk, in source order)
-        and check for errors, heredocs, comments, and line continuations inside words."""
+        """Copy the tree into tuples (one cursor walk, in source order), and check
+        for errors, heredocs, comments, and text no token covers."""
         text = self.text
         kinds = _KINDS
         fields = _FIELDS
@@ -327,22 +330,25 @@ class _Builder:
                 field = fields[cursor.field_id]
             except KeyError:
                 field = fields[cursor.field_id] = cursor.field_name
-            node = _Node(t, named, s, e, field)
-            siblings.append(node)
+            kids: list[_Node] = []
+            siblings.append((t, named, s, e, field, kids))
             if check_missing and n.is_missing:
                 self.fail(f"syntax error: missing {t!r} at offset {s}")
             elif t in checked:
-                if t == "ERROR":
+                if t == "word":
+                    if _unescaped_blank(text[s:e]):
+                        self.fail(f"blank inside a word at offset {s}")  # e.g. `{ {`
+                elif t == "ERROR":
                     self.fail(f"syntax error at offset {s}")
                 elif t == "comment":
                     self.comments.append(Comment(text[s:e], s, e))
                 elif t == "heredoc_redirect":
                     self.fail("heredoc inside the shell text")
-                elif _unescaped_blank(text[s:e]):  # a word
-                    self.fail(f"blank inside a word at offset {s}")  # e.g. `{ {`
+                else:
+                    self.nesting.append(s)
             if cursor.goto_first_child():
                 stack.append(siblings)
-                siblings = node.children
+                siblings = kids
                 continue
             # a leaf: the text since the previous leaf must be blanks
             if s > covered and (s > covered + 1 or text[covered] not in " \t\n"):
@@ -401,10 +407,10 @@ class _Builder:
         terms: list[Optional[str]] = []
         prev_end = 0
         for n in nodes:
-            t = n.type
+            t = n[_TYPE]
             if t == "comment" or t == "ERROR":
                 continue
-            if not n.named:
+            if not n[_NAMED]:
                 if t == ";" or t == "&":
                     if t == "&":
                         self.has_background = True
@@ -415,11 +421,11 @@ class _Builder:
                 elif t not in _KEYWORDS:
                     self.fail(f"unexpected {t!r}")
                 continue
-            if lists and terms[-1] is None and self._newline_between(prev_end, n.start):
+            if lists and terms[-1] is None and self._newline_between(prev_end, n[_START]):
                 terms[-1] = "\n"
             lists.append(self._and_or(n, ctx))
             terms.append(None)
-            prev_end = n.end
+            prev_end = n[_END]
         if end_byte is not None and lists and terms[-1] is None and self._newline_between(prev_end, end_byte):
             terms[-1] = "\n"
         return [AndOrList(s, e, pipelines, ops, term) for (s, e, pipelines, ops), term in zip(lists, terms)]
@@ -445,6 +451,9 @@ class _Builder:
 
     def _and_or(self, node: _Node, ctx: _Ctx) -> tuple[int, int, tuple[Pipeline, ...], tuple[str, ...]]:
         """An and-or list: (start, end, pipelines, operators)."""
+        if node[_TYPE] != "list" and node[_TYPE] != "redirected_statement":  # the common case
+            p = self._pipeline(node, ctx, ())
+            return p.start, p.end, (p,), ()
         items: list[tuple[_Node, tuple[_Node, ...]]] = []
         ops: list[str] = []
         self._split_list(node, (), items, ops)
@@ -462,60 +471,66 @@ class _Builder:
         redirect belongs to ``b``, so such redirects (``extra``) are handed
         down to the last pipeline.
         """
-        t = node.type
+        t = node[_TYPE]
         if t == "list":
-            named = [c for c in node.children if c.named and c.type != "comment"]
-            prev_end = node.start
-            for c in node.children:
-                ct = c.type
+            kids = node[_KIDS]
+            named = _named_children(node)
+            prev_end = node[_START]
+            for c in kids:
+                ct = c[_TYPE]
                 if ct == "&&" or ct == "||":
                     self._no_newline_before(c, prev_end)
                     ops.append(ct)
-                elif c.named and ct != "comment":
+                elif c[_NAMED] and ct != "comment":
                     self._split_list(c, extra if c is named[-1] else (), items, ops)
-                    prev_end = c.end
+                    prev_end = c[_END]
                 elif ct != "comment":
                     self.fail(f"unexpected {ct!r} in a list")
             return
-        body = node.child("body") if t == "redirected_statement" else None
-        if body is not None and body.type in ("list", "pipeline"):
-            self._split_list(body, tuple(node.children_in("redirect")) + extra, items, ops)
+        body = _child(node, "body") if t == "redirected_statement" else None
+        if body is not None and (body[_TYPE] == "list" or body[_TYPE] == "pipeline"):
+            self._split_list(body, tuple(_children_in(node, "redirect")) + extra, items, ops)
             return
         items.append((node, extra))
 
     def _no_newline_before(self, op: _Node, prev_end: int) -> None:
         """sh ends a command at a newline, so `a<NL>&& b` is a syntax error;
         tree-sitter accepts it after a backslash-newline (`a<NL>\\<NL>&& b`)."""
-        if self._newline_between(prev_end, op.start):
-            self.fail(f"newline before {op.type!r} at offset {op.start}")
+        if self._newline_between(prev_end, op[_START]):
+            self.fail(f"newline before {op[_TYPE]!r} at offset {op[_START]}")
 
     def _pipeline_elements(self, node: _Node, extra: tuple[_Node, ...], out: list) -> None:
-        t = node.type
+        t = node[_TYPE]
         if t == "pipeline":
-            named = [c for c in node.children if c.named and c.type != "comment"]
-            prev_end = node.start
-            for c in node.children:
-                if c.type == "|" or c.type == "|&":
+            named = _named_children(node)
+            prev_end = node[_START]
+            for c in node[_KIDS]:
+                ct = c[_TYPE]
+                if ct == "|" or ct == "|&":
                     self._no_newline_before(c, prev_end)
-                elif c.named and c.type != "comment":
+                elif c[_NAMED] and ct != "comment":
                     self._pipeline_elements(c, extra if c is named[-1] else (), out)
-                    prev_end = c.end
+                    prev_end = c[_END]
             return
-        body = node.child("body") if t == "redirected_statement" else None
-        if body is not None and body.type == "pipeline":
-            self._pipeline_elements(body, tuple(node.children_in("redirect")) + extra, out)
+        body = _child(node, "body") if t == "redirected_statement" else None
+        if body is not None and body[_TYPE] == "pipeline":
+            self._pipeline_elements(body, tuple(_children_in(node, "redirect")) + extra, out)
         else:
             out.append((node, extra))
 
     def _pipeline(self, node: _Node, ctx: _Ctx, extra: tuple[_Node, ...]) -> Pipeline:
+        t = node[_TYPE]
+        if t in _SIMPLE:  # the common case: one simple command
+            cmd = self._simple(node, ctx, extra)
+            return Pipeline(min(node[_START], cmd.start), max(node[_END], cmd.end), (cmd,), False)
         elems: list[tuple[_Node, tuple[_Node, ...]]] = []
         self._pipeline_elements(node, extra, elems)
         negated = False
-        if elems[0][0].type == "negated_command":
+        if elems[0][0][_TYPE] == "negated_command":
             negated = True
             ctx = ctx.but(in_condition=True)
             neg, neg_extra = elems.pop(0)
-            inner = [c for c in neg.children if c.named and c.type != "comment"]
+            inner = _named_children(neg)
             head: list = []
             for c in inner:
                 self._pipeline_elements(c, neg_extra if c is inner[-1] else (), head)
@@ -524,26 +539,26 @@ class _Builder:
             ctx = ctx.but(in_pipeline=True)
         commands = []
         for enode, eextra in elems:
-            if enode.type == "negated_command":
+            if enode[_TYPE] == "negated_command":
                 self.fail("'!' inside a pipeline")
             commands.append(self._element(enode, ctx, eextra))
-        start = min([node.start] + [c.start for c in commands])
-        end = max([node.end] + [c.end for c in commands])
+        start = min([node[_START]] + [c.start for c in commands])
+        end = max([node[_END]] + [c.end for c in commands])
         return Pipeline(start, end, tuple(commands), negated)
 
     def _element(self, node: _Node, ctx: _Ctx, extra: tuple[_Node, ...]) -> Command:
         """One pipeline element: a simple command or a compound command."""
-        t = node.type
-        if t == "redirected_statement":
-            body = node.child("body")
-            redirects = tuple(node.children_in("redirect")) + extra
-            if body is None:  # `>file` alone
-                return self._simple(None, ctx, redirects, whole=node)
-            if body.type in _SIMPLE:
-                return self._simple(body, ctx, redirects)
-            return self._element(body, ctx, redirects)
+        t = node[_TYPE]
         if t in _SIMPLE:
             return self._simple(node, ctx, extra)
+        if t == "redirected_statement":
+            body = _child(node, "body")
+            redirects = tuple(_children_in(node, "redirect")) + extra
+            if body is None:  # `>file` alone
+                return self._simple(None, ctx, redirects, whole=node)
+            if body[_TYPE] in _SIMPLE:
+                return self._simple(body, ctx, redirects)
+            return self._element(body, ctx, redirects)
         comp = self._compound(node, ctx)
         if not extra:
             return comp
@@ -552,7 +567,7 @@ class _Builder:
             _, words = self._redirect(r, ctx)
             if words:
                 self.fail("words after the redirection of a compound command")
-            s, e = min(s, r.start), max(e, r.end)
+            s, e = min(s, r[_START]), max(e, r[_END])
         return replace(comp, start=s, end=e)
 
     # simple commands ------------------------------------------------------
@@ -564,14 +579,16 @@ class _Builder:
         redirect_nodes = list(redirect_nodes)
         outer = node if node is not None else whole
         assert outer is not None
-        t = node.type if node is not None else None
+        t = node[_TYPE] if node is not None else None
         if t == "command":
-            for child in node.children:
-                ct = child.type
+            word = self._word
+            for child in node[_KIDS]:
+                ct = child[_TYPE]
                 if ct == "comment":
                     continue
-                if child.field == "name" or child.field == "argument":
-                    argv.append(self._word(child, ctx))
+                field = child[_FIELD]
+                if field == "name" or field == "argument":
+                    argv.append(word(child, ctx))
                 elif ct == "variable_assignment":
                     assigns.append(self._assignment(child, ctx))
                 elif ct in _REDIRECTS:
@@ -579,32 +596,34 @@ class _Builder:
                 else:
                     self.fail(f"unsupported {ct} in a command")
         elif t == "declaration_command" or t == "unset_command":
-            for child in node.children:
-                if child.type == "variable_assignment":
+            for child in node[_KIDS]:
+                ct = child[_TYPE]
+                if ct == "variable_assignment":
                     argv.append(self._assignment(child, ctx))
-                elif child.type != "comment":
+                elif ct != "comment":
                     argv.append(self._word(child, ctx))
         elif t == "test_command":
             argv.extend(self._word(leaf, ctx) for leaf in _test_leaves(node))
         elif t == "variable_assignment":
             assigns.append(self._assignment(node, ctx))
         elif t == "variable_assignments":
-            for child in node.children:
-                if child.type == "variable_assignment":
+            for child in node[_KIDS]:
+                ct = child[_TYPE]
+                if ct == "variable_assignment":
                     assigns.append(self._assignment(child, ctx))
-                elif child.named and child.type != "comment":
-                    self.fail(f"unsupported {child.type} in assignments")
+                elif child[_NAMED] and ct != "comment":
+                    self.fail(f"unsupported {ct} in assignments")
         redirects = []
         for r in redirect_nodes:
             redirect, words = self._redirect(r, ctx)
             redirects.append(redirect)
             argv.extend(words)
-        argv.sort(key=_START)
-        redirects.sort(key=_START)
+        argv.sort(key=_START_OF)
+        redirects.sort(key=_START_OF)
         parts = assigns + argv + redirects
-        parts.sort(key=_START)
-        start = outer.start
-        end = outer.end
+        parts.sort(key=_START_OF)
+        start = outer[_START]
+        end = outer[_END]
         if parts:
             text = self.text
             a = parts[0]
@@ -643,23 +662,26 @@ class _Builder:
     def _redirect(self, node: _Node, ctx: _Ctx) -> tuple[Redirect, list[Word]]:
         """tree-sitter-bash attaches ``b`` in ``cmd >f b`` to the redirect; in
         sh it is an argument of ``cmd``: return such words separately."""
-        dests = node.children_in("destination")
+        dests = _children_in(node, "destination")
         extra = dests[1:]
-        for child in node.children:
-            if child not in extra:
+        for child in node[_KIDS]:
+            if not any(child is x for x in extra):
                 self._scan(child, ctx)
-        s = node.start
-        e = dests[0].end if dests else node.end
+        s = node[_START]
+        e = dests[0][_END] if dests else node[_END]
         return Redirect(self.text[s:e], s, e), [self._word(w, ctx) for w in extra]
 
     def _word(self, node: _Node, ctx: _Ctx) -> Word:
-        if node.children:
-            self._scan(node, ctx)
-        s = node.start
-        e = node.end
+        t, named, s, e, _, kids = node
+        if kids:
+            if (t == "command_name" and len(kids) == 1 and kids[0][_TYPE] == "word" and not kids[0][_KIDS]
+                    and kids[0][_START] == s and kids[0][_END] == e):
+                t = "word"  # the usual command name: same text, nothing to scan
+            else:
+                self._scan(node, ctx)
         text = self.text[s:e]
-        if node.type == "word" or not node.named:  # the common case, inlined
-            if _SPECIAL_CHAR(text) is None:
+        if t == "word" or not named:
+            if _SPECIAL_CHAR(text) is None:  # the common case
                 return Word(text, text, s, e, False)
             value, view, dynamic = _unquoted(text)
         else:
@@ -672,15 +694,15 @@ class _Builder:
     def _assignment(self, node: _Node, ctx: _Ctx) -> Word:
         """``NAME=value`` / ``NAME+=value``: no globbing, no brace expansion."""
         self._scan(node, ctx)
-        s = node.start
-        e = node.end
-        name = node.child("name")
-        value_node = node.child("value")
-        prefix_end = value_node.start if value_node is not None else e
+        s = node[_START]
+        e = node[_END]
+        name = _child(node, "name")
+        value_node = _child(node, "value")
+        prefix_end = value_node[_START] if value_node is not None else e
         value: Optional[str] = self.text[s:prefix_end]
-        if name is not None and name.type == "variable_name" and not _NAME.fullmatch(self.src(name)):
+        if name is not None and name[_TYPE] == "variable_name" and not _NAME.fullmatch(self.src(name)):
             self.fail(f"{self.src(name)!r} is not a valid sh variable name")
-        if name is None or name.type != "variable_name":
+        if name is None or name[_TYPE] != "variable_name":
             value = None
         elif value_node is not None:
             chars, view, dynamic = self._pieces(value_node)
@@ -692,22 +714,22 @@ class _Builder:
 
     def _pieces(self, node: _Node) -> tuple[str, str, bool]:
         """A word after quote removal: ``(value, view, dynamic)`` (see ``_unquoted``)."""
-        t = node.type
-        if not node.named or t in ("word", "number", "test_operator", "variable_name", "extglob_pattern"):
+        t = node[_TYPE]
+        if not node[_NAMED] or t in ("word", "number", "test_operator", "variable_name", "extglob_pattern"):
             return _unquoted(self.src(node))
         if t == "raw_string":
             inner = self.src(node)[1:-1]
             return inner, _QUOTED * len(inner), False
         if t == "string":
-            for c in node.children:
-                if c.type != '"' and c.type != "string_content":
+            for c in node[_KIDS]:
+                if c[_TYPE] != '"' and c[_TYPE] != "string_content":
                     return _DYNAMIC
             return _dquoted(self.src(node)[1:-1])
         if t == "concatenation" or t == "command_name":
             values = []
             views = []
             dynamic = False
-            for c in node.children:
+            for c in node[_KIDS]:
                 v, w, d = self._pieces(c)
                 values.append(v)
                 views.append(w)
@@ -717,52 +739,60 @@ class _Builder:
 
     def _scan(self, node: _Node, ctx: _Ctx, arith: bool = False) -> None:
         """Find command substitutions and assignments nested in a word."""
+        if not arith:  # only `_NESTING` nodes matter: skip a word without any
+            nesting = self.nesting
+            if not nesting:
+                return
+            i = bisect_left(nesting, node[_START])
+            if i == len(nesting) or nesting[i] > node[_END]:
+                return
         stack = [(node, arith)]
         while stack:
             n, in_arith = stack.pop()
-            t = n.type
+            t = n[_TYPE]
             if t == "command_substitution" or t == "process_substitution":
                 if t == "command_substitution" and self.src(n).startswith("`") and "\\`" in self.src(n):
                     self.fail("nested backticks")
-                self._sequence(n.children, ctx.but(in_subshell=True, top_level=False))
+                self._sequence(n[_KIDS], ctx.but(in_subshell=True, top_level=False))
                 continue
             if t == "expansion":
-                op = n.child("operator")
-                if op is not None and op.type in ("=", ":="):
+                op = _child(n, "operator")
+                if op is not None and op[_TYPE] in ("=", ":="):
                     self.change("parameter expansion assigns a variable", n, ctx)
             elif in_arith and t in _ARITH_ASSIGN:
                 self.change("arithmetic assignment", n, ctx)
-            if n.children:
+            if n[_KIDS]:
                 in_arith = in_arith or t == "arithmetic_expansion"
-                stack.extend([(c, in_arith) for c in reversed(n.children)])
+                stack.extend([(c, in_arith) for c in reversed(n[_KIDS])])
 
     # compound commands ----------------------------------------------------
 
     def _compound(self, node: _Node, ctx: _Ctx) -> Compound:
-        t = node.type
+        t = node[_TYPE]
+        kids = node[_KIDS]
         before = len(self.commands)
         inner = ctx.but(top_level=False)
         kind = t
         if t == "subshell":
-            self._sequence(node.children, inner.but(in_subshell=True))
+            self._sequence(kids, inner.but(in_subshell=True))
         elif t == "compound_statement":
-            if node.children and node.children[0].type == "((":
+            if kids and kids[0][_TYPE] == "((":
                 kind = "arith"
                 self._scan(node, inner, arith=True)
             else:
                 kind = "group"
-                self._sequence(node.children, inner)
+                self._sequence(kids, inner)
         elif t == "if_statement":
             kind = "if"
             self._if(node, inner)
         elif t == "while_statement":
-            kind = node.children[0].type  # while / until
-            self._sequence(node.children_in("condition"), inner.but(in_condition=True))
-            self._body(node.child("body"), inner)
+            kind = kids[0][_TYPE]  # while / until
+            self._sequence(_children_in(node, "condition"), inner.but(in_condition=True))
+            self._body(_child(node, "body"), inner)
         elif t == "for_statement":
-            kind = node.children[0].type  # for / select
-            for child in node.children:
-                field = child.field
+            kind = kids[0][_TYPE]  # for / select
+            for child in kids:
+                field = child[_FIELD]
                 if field == "variable":
                     self.change(f"loop sets variable {self.src(child)}", child, inner)
                 elif field == "value":
@@ -771,41 +801,41 @@ class _Builder:
                     self._body(child, inner)
         elif t == "c_style_for_statement":
             kind = "cfor"
-            for child in node.children:
-                if child.field == "body":
+            for child in kids:
+                if child[_FIELD] == "body":
                     self._body(child, inner)
                 else:
                     self._scan(child, inner, arith=True)
         elif t == "case_statement":
             kind = "case"
-            for child in node.children:
-                if child.field == "value":
+            for child in kids:
+                if child[_FIELD] == "value":
                     self._scan(child, inner)
-                elif child.type == "case_item":
+                elif child[_TYPE] == "case_item":
                     self._case_item(child, inner)
-                elif child.named and child.type != "comment":
-                    self.fail(f"unsupported {child.type} in case")
+                elif child[_NAMED] and child[_TYPE] != "comment":
+                    self.fail(f"unsupported {child[_TYPE]} in case")
         elif t == "function_definition":
             kind = "function"
-            name = node.child("name")
+            name = _child(node, "name")
             fname = self.src(name) if name is not None else "?"
             self.functions.add(fname)
             self.change(f"defines function {fname}", node, inner)
-            for child in node.children:
-                if child.field == "body":
+            for child in kids:
+                if child[_FIELD] == "body":
                     self._element(child, inner.but(in_function=True), ())
-                elif child.field == "redirect":
+                elif child[_FIELD] == "redirect":
                     self._scan(child, inner)
         else:
             self.fail(f"unsupported construct: {t}")
-        nested = sorted(self.commands[before:], key=lambda c: (c.start, -c.end))
-        return Compound(kind, node.start, node.end, tuple(nested))
+        nested = sorted(self.commands[before:], key=_position)
+        return Compound(kind, node[_START], node[_END], tuple(nested))
 
     def _body(self, node: Optional[_Node], ctx: _Ctx) -> None:
         if node is None:
             self.fail("loop without a body")
-        elif node.type == "do_group":
-            self._sequence(node.children, ctx)
+        elif node[_TYPE] == "do_group":
+            self._sequence(node[_KIDS], ctx)
         else:
             self._element(node, ctx, ())
 
@@ -814,13 +844,14 @@ class _Builder:
         cond: list[_Node] = []
         body: list[_Node] = []
         part = cond
-        for child in node.children:
-            if child.type == "then":
+        for child in node[_KIDS]:
+            ct = child[_TYPE]
+            if ct == "then":
                 part = body
-            elif child.type == "elif_clause":
+            elif ct == "elif_clause":
                 self._if(child, ctx)
-            elif child.type == "else_clause":
-                self._sequence(child.children, ctx)
+            elif ct == "else_clause":
+                self._sequence(child[_KIDS], ctx)
             else:
                 part.append(child)
         self._sequence(cond, ctx.but(in_condition=True))
@@ -828,10 +859,10 @@ class _Builder:
 
     def _case_item(self, node: _Node, ctx: _Ctx) -> None:
         stmts = []
-        for child in node.children:
-            if child.field == "value":
+        for child in node[_KIDS]:
+            if child[_FIELD] == "value":
                 self._scan(child, ctx)
-            elif child.type not in (";;", ";&", ";;&", "|", ")", "("):
+            elif child[_TYPE] not in (";;", ";&", ";;&", "|", ")", "("):
                 stmts.append(child)
         self._sequence(stmts, ctx)
 
@@ -848,13 +879,18 @@ class _Builder:
                 self.fail("alias definition (later command names may be aliases)")
 
 
+def _position(cmd: SimpleCommand) -> tuple[int, int]:
+    """Sort key: source order, outer commands first."""
+    return cmd.start, -cmd.end
+
+
 def _test_leaves(node: _Node) -> Iterable[_Node]:
     """The words of ``[ .. ]``/``[[ .. ]]`` (tree-sitter nests them in expressions)."""
-    for c in node.children:
-        if c.type in ("binary_expression", "unary_expression", "parenthesized_expression",
-                      "ternary_expression", "postfix_expression"):
+    for c in node[_KIDS]:
+        if c[_TYPE] in ("binary_expression", "unary_expression", "parenthesized_expression",
+                        "ternary_expression", "postfix_expression"):
             yield from _test_leaves(c)
-        elif c.type != "comment":
+        elif c[_TYPE] != "comment":
             yield c
 
 
