@@ -43,6 +43,7 @@ from __future__ import annotations
 import re
 
 from dockeropt.rewriter.base import Change, Context, Edit, Rule
+from dockeropt.shell import find_commands
 from dockeropt.rewriter.shellrun import Layout, RunView, iter_runs
 from dockeropt.syntax import nodes as n
 
@@ -63,6 +64,13 @@ def _assigned_names(script) -> set[str]:
                 if m and not w.text.startswith("-"):
                     names.add(m.group(0))
     return names
+
+
+def _rpm_installs(script) -> bool:
+    """yum/dnf/microdnf/zypper installs. hadolint (DL3032/DL3040/DL3036) takes the first `rm` of a
+    RUN for its cache clean-up: merged after a RUN that removes files, an install that cleans up
+    properly would be reported as not cleaning up."""
+    return any(find_commands(script, p, "install") for p in ("yum", "dnf", "microdnf", "zypper"))
 
 
 def _reads_any(text: str, names: set[str]) -> bool:
@@ -171,12 +179,16 @@ class MergeRuns(Rule):
         member sets (separate RUNs, or a subshell, keep the value apart; merged, the result
         reads like a bug, so such RUNs are better left as they are)."""
         assigned: set[str] = set()
+        removes = False
         for k, m in enumerate(members):
             if self._needs_wrap(members, k) and m.script.has_trailing_comment:
                 return k
             if assigned and _reads_any(m.ins.rest, assigned):
                 return k
+            if removes and _rpm_installs(m.script):
+                return k
             assigned |= _assigned_names(m.script)
+            removes = removes or bool(find_commands(m.script, "rm"))
         return None
 
     @staticmethod
