@@ -62,7 +62,7 @@ class ApkNoCache(Rule):
 
     def check(self, ctx: Context) -> list[Change]:
         changes = []
-        for view in candidate_runs(self, ctx):
+        for view in candidate_runs(self, ctx, "apk"):
             cmds = commands(view, "apk")
             if not cmds:
                 continue

@@ -71,7 +71,7 @@ class AptGetYes(Rule):
 
     def check(self, ctx: Context) -> list[Change]:
         changes = []
-        for view in candidate_runs(self, ctx):
+        for view in candidate_runs(self, ctx, "apt"):
             edits = []
             for c in commands(view, "apt-get", "apt"):
                 if c.sub != "install" or assumes_yes(c) or refuses(c):

@@ -54,7 +54,7 @@ class AptNoInstallRecommends(Rule):
 
     def check(self, ctx: Context) -> list[Change]:
         changes = []
-        for view in candidate_runs(self, ctx):
+        for view in candidate_runs(self, ctx, "apt"):
             edits = []
             for c in commands(view, "apt-get", "apt"):
                 if c.sub != "install" or chooses_recommends(c):

@@ -134,7 +134,7 @@ class CacheMounts(Rule):
             return []
         changes: list[Change] = []
         directive = directive_edit(ctx)
-        for view in candidate_runs(self, ctx):
+        for view in candidate_runs(self, ctx, "apt", "apk", "pip", "dnf", "yum", "npm", "yarn", "zypper"):
             plan = mount_plan(ctx, view)
             if not plan.mounts:
                 continue

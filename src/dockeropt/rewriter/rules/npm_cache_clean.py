@@ -60,7 +60,7 @@ class NpmCacheClean(Rule):
 
     def check(self, ctx: Context) -> list[Change]:
         changes = []
-        for view in candidate_runs(self, ctx):
+        for view in candidate_runs(self, ctx, "npm"):
             cmds = commands(view, "npm")
             triggers = [c for c in cmds if c.static_prefix and c.sub in NPM_INSTALLS]
             if not triggers or not can_append(view):

@@ -64,7 +64,7 @@ class PipNoCacheDir(Rule):
 
     def check(self, ctx: Context) -> list[Change]:
         changes = []
-        for view in candidate_runs(self, ctx):
+        for view in candidate_runs(self, ctx, "pip"):
             cmds = [c for c in commands(view, "pip") if c.sub == "install"]
             if not cmds:
                 continue

@@ -31,10 +31,14 @@ MOUNTS_RULE_ID = "cache-mounts"
 # --------------------------------------------------------------------------------------------
 
 
-def candidate_runs(rule: Rule, ctx: Context) -> Iterator[RunView]:
-    """Shell-form RUNs in a POSIX shell whose shell parses, not suppressed for ``rule``."""
+def candidate_runs(rule: Rule, ctx: Context, *programs: str) -> Iterator[RunView]:
+    """Shell-form RUNs in a POSIX shell whose shell parses, not suppressed for ``rule``.
+
+    With ``programs``, only RUNs whose text names one of them: a command the rule can act on
+    has its program as a static word, so the others need no shell parse.
+    """
     for view in iter_runs(ctx):
-        if not view.rewritable or ctx.suppressed(rule, view.ins):
+        if not view.rewritable or (programs and not view.mentions(*programs)) or ctx.suppressed(rule, view.ins):
             continue
         if not view.script.ok:
             continue
@@ -1199,7 +1203,7 @@ def redundant_cleans(ctx: Context, view: RunView, spec: CleanSpec, appending: li
 
 def clean_changes(rule: Rule, ctx: Context, spec: CleanSpec, later_blocks, message) -> list:
     changes = []
-    for view in candidate_runs(rule, ctx):
+    for view in candidate_runs(rule, ctx, *spec.programs):
         cleans, progs = clean_edits(ctx, view, spec, later_blocks) if can_append(view) else ([], [])
         removals, removed_for = redundant_cleans(ctx, view, spec, progs)
         edits = list(removals)
@@ -1249,7 +1253,7 @@ def rpm_setopt_assumes(c: Cmd) -> bool:
 
 def rpm_yes_changes(rule: Rule, ctx: Context, programs: tuple[str, ...], message: str) -> list:
     changes = []
-    for view in candidate_runs(rule, ctx):
+    for view in candidate_runs(rule, ctx, *programs):
         edits = []
         for c in commands(view, *programs):
             if c.sub not in RPM_YES_TRIGGERS:

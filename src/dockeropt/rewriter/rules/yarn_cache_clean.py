@@ -52,7 +52,7 @@ class YarnCacheClean(Rule):
 
     def check(self, ctx: Context) -> list[Change]:
         changes = []
-        for view in candidate_runs(self, ctx):
+        for view in candidate_runs(self, ctx, "yarn"):
             cmds = commands(view, "yarn")
             triggers = [c for c in cmds if yarn_installs(c)]
             if not triggers or not can_append(view):

@@ -41,7 +41,7 @@ class ZypperNonInteractive(Rule):
 
     def check(self, ctx: Context) -> list[Change]:
         changes = []
-        for view in candidate_runs(self, ctx):
+        for view in candidate_runs(self, ctx, "zypper"):
             edits = []
             for c in commands(view, "zypper"):
                 if c.sub not in TRIGGERS:
