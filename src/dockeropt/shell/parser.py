@@ -1,8 +1,12 @@
 """Build a :class:`ShellScript` from tree-sitter-bash's syntax tree.
 
-One pass over the tree (`_Builder`) turns the nodes we understand into the
-plain records of :mod:`dockeropt.shell.model`; anything else marks the script
-as not ``ok``.  See the package docstring for what ``ok`` guarantees.
+`_Builder` copies the tree into plain tuples in one cursor walk (which also
+checks for syntax errors and skipped text), then turns the nodes we understand
+into the plain records of :mod:`dockeropt.shell.model`; anything else marks
+the script as not ``ok``.  See the package docstring for what ``ok`` guarantees.
+
+This is the hot path of the whole tool: reading a tree-sitter ``Node``
+attribute builds a Python object each time, so the tree is read exactly once.
 """
 
 from __future__ import annotations
@@ -107,6 +111,41 @@ _EXITS = frozenset({"exit", "return", "logout"})
 # a character that makes a word more than its text: quoting, expansions, globs, `~`, braces
 _SPECIAL_CHAR = re.compile(r"[\\$`'\"*?\[{~]").search
 _START_OF = attrgetter("start")
+
+
+# The records are frozen dataclasses: their generated ``__init__`` sets each field with a
+# call of ``object.__setattr__``.  These build the same objects (same class, same
+# ``__dict__``) in about half the time; tests/shell/test_fast_records.py holds them to
+# the real constructors, field by field.
+_new = object.__new__
+
+
+def _word(text: str, value: Optional[str], start: int, end: int, has_glob: bool) -> Word:
+    w = _new(Word)
+    w.__dict__.update(text=text, value=value, start=start, end=end, has_glob=has_glob)
+    return w
+
+
+def _simple_command(argv: tuple, assignments: tuple, redirects: tuple, start: int, end: int, ctx: "_Ctx") -> SimpleCommand:
+    c = _new(SimpleCommand)
+    c.__dict__.update(
+        argv=argv, assignments=assignments, redirects=redirects, start=start, end=end,
+        in_subshell=ctx.in_subshell, in_pipeline=ctx.in_pipeline, in_condition=ctx.in_condition,
+        in_function=ctx.in_function, top_level=ctx.top_level,
+    )
+    return c
+
+
+def _pipeline(start: int, end: int, commands: tuple, negated: bool) -> Pipeline:
+    p = _new(Pipeline)
+    p.__dict__.update(start=start, end=end, commands=commands, negated=negated)
+    return p
+
+
+def _and_or_list(start: int, end: int, pipelines: tuple, operators: tuple, terminator: Optional[str]) -> AndOrList:
+    a = _new(AndOrList)
+    a.__dict__.update(start=start, end=end, pipelines=pipelines, operators=operators, terminator=terminator)
+    return a
 
 
 class _Ctx:
@@ -287,9 +326,8 @@ class _Builder:
         root = self._read_tree(self.tree)
         lists = self._sequence(root[_KIDS], _Ctx(top_level=True), end_byte=len(self.data))
         commands = sorted(self.commands, key=_position)
-        self._command_changes(commands)
+        has_exit = self._command_changes(commands)
         changes = sorted(self.changes, key=_START_OF)
-        has_exit = any(_exits(c) for c in commands if not c.in_subshell)
         trailing = any("\n" not in self.text[c.end :] for c in self.comments)
         return ShellScript(
             text=self.text,
@@ -428,7 +466,7 @@ class _Builder:
             prev_end = n[_END]
         if end_byte is not None and lists and terms[-1] is None and self._newline_between(prev_end, end_byte):
             terms[-1] = "\n"
-        return [AndOrList(s, e, pipelines, ops, term) for (s, e, pipelines, ops), term in zip(lists, terms)]
+        return [_and_or_list(s, e, pipelines, ops, term) for (s, e, pipelines, ops), term in zip(lists, terms)]
 
     def _newline_between(self, b1: int, b2: int) -> bool:
         s = self.text[b1:b2]
@@ -522,7 +560,7 @@ class _Builder:
         t = node[_TYPE]
         if t in _SIMPLE:  # the common case: one simple command
             cmd = self._simple(node, ctx, extra)
-            return Pipeline(min(node[_START], cmd.start), max(node[_END], cmd.end), (cmd,), False)
+            return _pipeline(min(node[_START], cmd.start), max(node[_END], cmd.end), (cmd,), False)
         elems: list[tuple[_Node, tuple[_Node, ...]]] = []
         self._pipeline_elements(node, extra, elems)
         negated = False
@@ -544,7 +582,7 @@ class _Builder:
             commands.append(self._element(enode, ctx, eextra))
         start = min([node[_START]] + [c.start for c in commands])
         end = max([node[_END]] + [c.end for c in commands])
-        return Pipeline(start, end, tuple(commands), negated)
+        return _pipeline(start, end, tuple(commands), negated)
 
     def _element(self, node: _Node, ctx: _Ctx, extra: tuple[_Node, ...]) -> Command:
         """One pipeline element: a simple command or a compound command."""
@@ -642,18 +680,7 @@ class _Builder:
                 if b.end > end:
                     end = b.end
                 a = b
-        cmd = SimpleCommand(
-            tuple(argv),
-            tuple(assigns),
-            tuple(redirects),
-            start,
-            end,
-            ctx.in_subshell,
-            ctx.in_pipeline,
-            ctx.in_condition,
-            ctx.in_function,
-            ctx.top_level,
-        )
+        cmd = _simple_command(tuple(argv), tuple(assigns), tuple(redirects), start, end, ctx)
         if argv and argv[0].text == "!":
             self.fail("'!' where a command name is expected")
         self.commands.append(cmd)
@@ -682,14 +709,14 @@ class _Builder:
         text = self.text[s:e]
         if t == "word" or not named:
             if _SPECIAL_CHAR(text) is None:  # the common case
-                return Word(text, text, s, e, False)
+                return _word(text, text, s, e, False)
             value, view, dynamic = _unquoted(text)
         else:
             value, view, dynamic = self._pieces(node)
         glob = "*" in view or "?" in view or "[" in view
         if dynamic or view[:1] == "~" or _has_brace_expansion(view):
-            return Word(text, None, s, e, glob)
-        return Word(text, value, s, e, glob)
+            return _word(text, None, s, e, glob)
+        return _word(text, value, s, e, glob)
 
     def _assignment(self, node: _Node, ctx: _Ctx) -> Word:
         """``NAME=value`` / ``NAME+=value``: no globbing, no brace expansion."""
@@ -710,7 +737,7 @@ class _Builder:
                 value = None
             else:
                 value += chars
-        return Word(self.text[s:e], value, s, e, False)
+        return _word(self.text[s:e], value, s, e, False)
 
     def _pieces(self, node: _Node) -> tuple[str, str, bool]:
         """A word after quote removal: ``(value, view, dynamic)`` (see ``_unquoted``)."""
@@ -868,15 +895,21 @@ class _Builder:
 
     # state changes --------------------------------------------------------
 
-    def _command_changes(self, commands: list[SimpleCommand]) -> None:
+    def _command_changes(self, commands: list[SimpleCommand]) -> bool:
+        """Record what the commands of the current shell change; return whether one exits."""
+        has_exit = False
         for cmd in commands:
             if cmd.in_subshell:
                 continue
-            reason = _command_change(cmd, self.functions)
+            name, i = builtin_name(cmd)
+            reason = _command_change(cmd, name, self.functions)
             if reason:
                 self.changes.append(StateChange(cmd, reason, cmd.start))
-            if builtin_name(cmd)[0] == "alias" and len(cmd.argv) > 1:
+            if name == "alias" and len(cmd.argv) > 1:
                 self.fail("alias definition (later command names may be aliases)")
+            if name in _EXITS or (name == "exec" and len(cmd.argv) > i + 1):
+                has_exit = True
+        return has_exit
 
 
 def _position(cmd: SimpleCommand) -> tuple[int, int]:
@@ -919,13 +952,13 @@ def builtin_name(cmd: SimpleCommand) -> tuple[Optional[str], int]:
     return "", i
 
 
-def _command_change(cmd: SimpleCommand, functions: set[str]) -> Optional[str]:
+def _command_change(cmd: SimpleCommand, name: Optional[str], functions: set[str]) -> Optional[str]:
+    """What ``cmd`` (running builtin ``name``, see `builtin_name`) changes in the shell."""
     if not cmd.argv:
         if cmd.assignments:
             names = ", ".join(a.text.split("=", 1)[0].rstrip("+") for a in cmd.assignments)
             return f"assigns {names}"
         return None
-    name, _ = builtin_name(cmd)
     if name is None:
         return "command name is not static"
     if name in _STATE_BUILTINS:
@@ -936,7 +969,3 @@ def _command_change(cmd: SimpleCommand, functions: set[str]) -> Optional[str]:
         return f"assignment before {name} stays in the shell"
     return None
 
-
-def _exits(cmd: SimpleCommand) -> bool:
-    name, i = builtin_name(cmd)
-    return name in _EXITS or (name == "exec" and len(cmd.argv) > i + 1)
