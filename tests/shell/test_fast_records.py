@@ -48,3 +48,19 @@ def test_parsed_records_equal_rebuilt_ones():
         records.extend(lst.pipelines)
     for r in records:
         same(r, dataclasses.replace(r))
+
+
+def test_collector_state_is_restored():
+    import gc
+
+    assert gc.isenabled()
+    parse_shell.__wrapped__("a && b")
+    assert gc.isenabled()
+    parse_shell.__wrapped__("a &&")  # not ok
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        parse_shell.__wrapped__("a && b")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -12,6 +12,7 @@ attribute builds a Python object each time, so the tree is read exactly once.
 from __future__ import annotations
 
 import functools
+import gc
 import re
 from bisect import bisect_left
 from dataclasses import replace
@@ -50,12 +51,19 @@ def _parser():
 @functools.lru_cache(maxsize=1024)
 def parse_shell(script: str) -> ShellScript:
     """Parse the text ``/bin/sh -c`` would receive.  Never raises for a str."""
+    # The copy of the tree and the records are acyclic (reference counting frees them): the
+    # cycle collector would only walk them again and again while they are built.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         return _Builder(script).build()
     except RecursionError:
         return ShellScript(text=script, ok=False, error="nested too deeply")
     except Exception as exc:  # pragma: no cover - the promise is "never raises"
         return ShellScript(text=script, ok=False, error=f"internal error: {type(exc).__name__}: {exc}")
+    finally:
+        if collecting:
+            gc.enable()
 
 
 # Node types that become a SimpleCommand.
