@@ -51,14 +51,16 @@ def main() -> int:
         return changed, errors
 
     run_once()  # warm-up: imports, Lark tables, tree-sitter
-    best = float("inf")
+    best = cpu_best = float("inf")
     for _ in range(args.runs):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         changed, errors = run_once()
         best = min(best, time.perf_counter() - t0)
+        cpu_best = min(cpu_best, time.process_time() - c0)
     print(f"files: {len(texts)}  ({size / 1e6:.2f} MB)  changed: {changed}  rejected: {errors}")
     print(f"rewrite (all {'' if args.unsafe else 'safe '}rules + diff): {best:.2f} s best of {args.runs}"
           f"  = {len(texts) / best:.0f} files/s  (target < {TARGET_SECONDS:.0f} s)")
+    print(f"  CPU time of this process: {cpu_best:.2f} s (wall time counts other processes' load too)")
     if args.enforce and best >= TARGET_SECONDS:
         return 1
     return 0

@@ -66,6 +66,7 @@ class Context:
     text: str
     options: Options = field(default_factory=Options)
     path: str | None = None
+    memo: dict = field(default_factory=dict)  # what rules derive from this tree, shared between them
 
     def span(self, index: int) -> tuple[int, int]:
         """Offsets in ``text`` of instruction ``index``'s own code (without leading lines)."""

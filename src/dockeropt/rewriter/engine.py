@@ -74,10 +74,10 @@ def rewrite(
         tree = parse(text, strict=True)
     result = RewriteResult(original=text, text=text)
     current = text
+    ctx = Context(tree, current, options, path)
     for _ in range(MAX_PASSES):
         changed = False
         for rule in rules:
-            ctx = Context(tree, current, options, path)
             accepted: list[Change] = []
             taken: list[tuple[int, int]] = []
             for change in rule.check(ctx):
@@ -101,6 +101,7 @@ def rewrite(
             if new_text == current:
                 continue
             current, tree = new_text, new_tree
+            ctx = Context(tree, current, options, path)
             result.changes.extend(accepted)
             changed = True
         if not changed:

@@ -228,15 +228,20 @@ def stage_shells(tree: n.Dockerfile) -> dict[int, tuple[str, ...]]:
     return out
 
 
-def iter_runs(ctx: Context):
-    """Every RUN of every stage, as a RunView, in file order."""
-    shells = stage_shells(ctx.tree)
-    index = {id(ins): i for i, ins in enumerate(ctx.tree.instructions)}
-    for stage in ctx.tree.stages:
-        for ins in stage.instructions:
-            if isinstance(ins, n.Run):
-                i = index[id(ins)]
-                yield RunView(i, ins, stage, shells[i], ctx.span(i)[0])
+def iter_runs(ctx: Context) -> list[RunView]:
+    """Every RUN of every stage, as a RunView, in file order (computed once per tree: every
+    rule that looks at the same tree shares the views and their parsed shell)."""
+    runs = ctx.memo.get("runs")
+    if runs is None:
+        shells = stage_shells(ctx.tree)
+        index = {id(ins): i for i, ins in enumerate(ctx.tree.instructions)}
+        runs = ctx.memo["runs"] = [
+            RunView(index[id(ins)], ins, stage, shells[index[id(ins)]], ctx.span(index[id(ins)])[0])
+            for stage in ctx.tree.stages
+            for ins in stage.instructions
+            if isinstance(ins, n.Run)
+        ]
+    return runs
 
 
 def descendants(tree: n.Dockerfile, stage: n.Stage) -> list[n.Stage]:

@@ -376,8 +376,14 @@ class _Builder:
                 field = fields[cursor.field_id]
             except KeyError:
                 field = fields[cursor.field_id] = cursor.field_name
-            kids: list[_Node] = []
-            siblings.append((t, named, s, e, field, kids))
+            leaf = not cursor.goto_first_child()  # (the cursor is on the first child, if any)
+            if leaf:
+                siblings.append((t, named, s, e, field, ()))
+            else:
+                kids: list[_Node] = []
+                siblings.append((t, named, s, e, field, kids))
+                stack.append(siblings)
+                siblings = kids
             if check_missing and n.is_missing:
                 self.fail(f"syntax error: missing {t!r} at offset {s}")
             elif t in checked:
@@ -392,9 +398,7 @@ class _Builder:
                     self.fail("heredoc inside the shell text")
                 else:
                     self.nesting.append(s)
-            if cursor.goto_first_child():
-                stack.append(siblings)
-                siblings = kids
+            if not leaf:
                 continue
             # a leaf: the text since the previous leaf must be blanks
             if s > covered and (s > covered + 1 or text[covered] not in " \t\n"):
@@ -665,9 +669,12 @@ class _Builder:
             redirects.append(redirect)
             argv.extend(words)
         argv.sort(key=_START_OF)
-        redirects.sort(key=_START_OF)
-        parts = assigns + argv + redirects
-        parts.sort(key=_START_OF)
+        if redirects or assigns:
+            redirects.sort(key=_START_OF)
+            parts = assigns + argv + redirects
+            parts.sort(key=_START_OF)
+        else:
+            parts = argv
         start = outer[_START]
         end = outer[_END]
         if parts:

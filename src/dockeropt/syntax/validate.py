@@ -96,7 +96,7 @@ def _check_instruction(ins: n.Instruction, at: n.Instruction) -> None:
             raise _fail(at, f"unknown flag: {flag.name}")
         if flag.value is None and flag.name not in BOOL_FLAGS:
             raise _fail(at, f"missing a value on flag: {flag.name}")
-    words = ins.words
+    words = ins.words if kw in ("FROM", "COPY", "ADD", "HEALTHCHECK") else ()
     if kw == "FROM":
         if len(words) not in (1, 3):
             raise _fail(at, "FROM requires either one or three arguments")
