@@ -134,7 +134,8 @@ def _word(text: str, value: Optional[str], start: int, end: int, has_glob: bool)
     return w
 
 
-def _simple_command(argv: tuple, assignments: tuple, redirects: tuple, start: int, end: int, ctx: "_Ctx") -> SimpleCommand:
+def _simple_command(argv: tuple, assignments: tuple, redirects: tuple, start: int, end: int,
+                    ctx: "_Ctx") -> SimpleCommand:
     c = _new(SimpleCommand)
     c.__dict__.update(
         argv=argv, assignments=assignments, redirects=redirects, start=start, end=end,
