@@ -13,6 +13,7 @@ from dockeropt.rewriter.base import Change, Context, Options, Rule, apply_edits
 from dockeropt.syntax.errors import DockerfileSyntaxError
 from dockeropt.syntax.nodes import Dockerfile
 from dockeropt.syntax.parse import parse
+from dockeropt.syntax.validate import check_instructions
 
 MAX_PASSES = 8
 
@@ -90,11 +91,14 @@ def rewrite(
                 continue
             new_text = apply_edits(current, [e for c in accepted for e in c.edits])
             try:
-                new_tree = parse(new_text, strict=True)
+                new_tree = parse(new_text)
+                # instruction-level checks only for what the rule wrote (the rest passed them)
+                fresh = _fresh(tree, new_tree)
+                check_instructions(new_tree, only=fresh)
             except DockerfileSyntaxError as e:
                 result.notes.append(f"{rule.id}: change dropped, its output would not parse ({e})")
                 continue
-            broken = _broken_shell(tree, new_tree)
+            broken = _broken_shell(new_tree, fresh)
             if broken:
                 result.notes.append(f"{rule.id}: change dropped, it would break the shell of line {broken}")
                 continue
@@ -114,14 +118,19 @@ def rewrite(
     return result
 
 
-def _broken_shell(old: Dockerfile, new: Dockerfile) -> int | None:
-    """Line of a RUN whose shell text is new and does not parse (a rule bug), else None."""
+def _fresh(old: Dockerfile, new: Dockerfile) -> set[int]:
+    """ids of the instructions of ``new`` whose text ``old`` does not have."""
+    before = {ins.own_code for ins in old.instructions}
+    return {id(ins) for ins in new.instructions if ins.own_code not in before}
+
+
+def _broken_shell(new: Dockerfile, fresh: set[int]) -> int | None:
+    """Line of a new RUN whose shell text does not parse (a rule bug), else None."""
     from dockeropt.rewriter.shellrun import parse_cached
     from dockeropt.syntax.nodes import Run
 
-    before = {ins.rest for ins in old.instructions if isinstance(ins, Run)}
     for ins in new.instructions:
-        if isinstance(ins, Run) and ins.rest not in before and ins.command is not None and not ins.heredocs:
+        if id(ins) in fresh and isinstance(ins, Run) and ins.command is not None and not ins.heredocs:
             if not parse_cached(ins.rest).ok:
                 return ins.start_line
     return None

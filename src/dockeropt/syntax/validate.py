@@ -43,11 +43,15 @@ def check_parser_level(tree: n.Dockerfile) -> None:
         _check_parser_level(ins, ins)
 
 
-def check_instructions(tree: n.Dockerfile) -> None:
-    """What BuildKit's instruction parser rejects once the parser accepted the file."""
+def check_instructions(tree: n.Dockerfile, only: set[int] | None = None) -> None:
+    """What BuildKit's instruction parser rejects once the parser accepted the file.
+
+    ``only``: ids of the instructions to check one by one (the file-level checks always run).
+    """
     seen_from = False
     for ins in tree.instructions:
-        _check_instruction(ins, ins)
+        if only is None or id(ins) in only:
+            _check_instruction(ins, ins)
         if isinstance(ins, n.From):
             seen_from = True
         elif not seen_from and not isinstance(ins, n.Arg):
