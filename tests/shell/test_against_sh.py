@@ -96,6 +96,10 @@ def test_structure_and_words_match_the_shell(text, tmp_path_factory):
         "false && printf '<%s>\\n' a; printf '<%s>\\n' b",
         "! false && printf '<%s>\\n' 'x y' \"z\" w\\ v",
         "printf '<%s>\\n' a \\\n  b # comment\nprintf '<%s>\\n' c",
+        # tree-sitter-bash groups these as a | ((b | c) && d); sh as (a | b | c) && d
+        "printf '<%s>\\n' a | printf '<%s>\\n' b | printf '<%s>\\n' c && printf '<%s>\\n' d",
+        "printf '<%s>\\n' a | printf '<%s>\\n' b | false && printf '<%s>\\n' c || printf '<%s>\\n' d",
+        "false | false | printf '<%s>\\n' a || printf '<%s>\\n' b && printf '<%s>\\n' c",
     ],
 )
 def test_and_or_precedence_matches_the_shell(text, tmp_path):

@@ -207,6 +207,40 @@ def _children_in(node: _Node, field: str) -> list[_Node]:
     return [c for c in node[_KIDS] if c[_FIELD] == field]
 
 
+def _reassociate(node: _Node) -> _Node:
+    """tree-sitter-bash parses ``a | b | c && d`` as ``a | ((b | c) && d)``; sh reads
+    ``(a | b | c) && d``. Rebuild the tuple tree the way sh groups it: the pipeline takes the
+    leftmost pipeline of the list that tree-sitter put in its last element."""
+    kids = node[_KIDS]
+    last = len(kids) - 1
+    while last >= 0 and (not kids[last][_NAMED] or kids[last][_TYPE] == "comment"):
+        last -= 1
+    if last < 0 or kids[last][_TYPE] != "list":
+        return node
+    lst = kids[last]
+    head, rebuilt = _take_leftmost(lst)
+    inner = head[_KIDS] if head[_TYPE] == "pipeline" else (head,)
+    pipe = ("pipeline", True, node[_START], head[_END], node[_FIELD], kids[:last] + kids[last + 1 :] + inner)
+    return _put_leftmost(rebuilt, pipe)
+
+
+def _take_leftmost(lst: _Node) -> tuple[_Node, _Node]:
+    """The leftmost operand of a (nested) list, and the list itself."""
+    first = next(c for c in lst[_KIDS] if c[_NAMED] and c[_TYPE] != "comment")
+    if first[_TYPE] == "list":
+        return _take_leftmost(first)[0], lst
+    return first, lst
+
+
+def _put_leftmost(lst: _Node, new: _Node) -> _Node:
+    kids = list(lst[_KIDS])
+    for i, c in enumerate(kids):
+        if c[_NAMED] and c[_TYPE] != "comment":
+            kids[i] = _put_leftmost(c, new) if c[_TYPE] == "list" else new
+            break
+    return (lst[_TYPE], lst[_NAMED], new[_START], lst[_END], lst[_FIELD], tuple(kids))
+
+
 def _named_children(node: _Node) -> list[_Node]:
     return [c for c in node[_KIDS] if c[_NAMED] and c[_TYPE] != "comment"]
 
@@ -502,6 +536,8 @@ class _Builder:
 
     def _and_or(self, node: _Node, ctx: _Ctx) -> tuple[int, int, tuple[Pipeline, ...], tuple[str, ...]]:
         """An and-or list: (start, end, pipelines, operators)."""
+        if node[_TYPE] == "pipeline":
+            node = _reassociate(node)
         if node[_TYPE] != "list" and node[_TYPE] != "redirected_statement":  # the common case
             p = self._pipeline(node, ctx, ())
             return p.start, p.end, (p,), ()
@@ -523,6 +559,11 @@ class _Builder:
         down to the last pipeline.
         """
         t = node[_TYPE]
+        if t == "pipeline":
+            fixed = _reassociate(node)
+            if fixed is not node:
+                self._split_list(fixed, extra, items, ops)
+                return
         if t == "list":
             kids = node[_KIDS]
             named = _named_children(node)
