@@ -668,6 +668,8 @@ def yarn_berry_evidence(ctx: Context, view: RunView) -> bool:
     views = [v for v in iter_runs(ctx) if v.stage.index in {s.index for s in stage_chain(ctx.tree, view.stage)}
              and (v.stage.index != view.stage.index or v.index <= view.index)]
     for v in views:
+        if not v.mentions("corepack", "yarn", "berry"):
+            continue
         if not shell_ok(v):
             if "corepack" in v.ins.line or "berry" in v.ins.line:
                 return True
@@ -751,6 +753,8 @@ class MountPlan:
 
 def apt_needs_lists(view: RunView) -> bool:
     """Does the RUN use apt's lists before (or without) downloading them itself?"""
+    if not view.mentions("apt"):
+        return False
     if not shell_ok(view):
         return "apt" in view.ins.line
     cmds = [c for c in commands(view, "apt-get", "apt", "aptitude", "apt-cache")]
@@ -764,6 +768,8 @@ def apt_needs_lists(view: RunView) -> bool:
 
 def apk_needs_index(view: RunView) -> bool:
     """Does the RUN use apk's cached index without fetching it itself first?"""
+    if not view.mentions("apk"):
+        return False
     if not shell_ok(view):
         return "apk" in view.ins.line
     updated = False
@@ -1028,18 +1034,24 @@ def rpm_cache_unusual(c: Cmd) -> bool:
 
 
 def rpm_cache_only(view: RunView, prog: str) -> bool:
+    if not view.mentions(prog):
+        return False
     if not shell_ok(view):
         return prog in view.ins.line and ("-C" in view.ins.line or "cacheonly" in view.ins.line)
     return any(c.has("-C", "--cacheonly") for c in commands(view, prog))
 
 
 def zypper_cache_only(view: RunView) -> bool:
+    if not view.mentions("zypper"):
+        return False
     if not shell_ok(view):
         return "zypper" in view.ins.line and "no-refresh" in view.ins.line
     return any(c.has("--no-refresh") for c in commands(view, "zypper"))
 
 
 def uses_offline(view: RunView, prog: str) -> bool:
+    if not view.mentions(prog):
+        return False
     if not shell_ok(view):
         return prog in view.ins.line and "offline" in view.ins.line
     return any(c.has("--offline") for c in commands(view, prog))
