@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# every incremental re-parse in the rewrite engine is checked against a full parse
+os.environ.setdefault("DOCKEROPT_CHECK_REPARSE", "1")
+
 CORPUS = (Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus").resolve()
 
 try:  # hypothesis is a test extra; the profiles only exist when it is installed

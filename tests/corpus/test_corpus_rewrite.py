@@ -137,3 +137,11 @@ def test_hadolint_findings_fall(corpus, rewritten):
             if counts[code] > before[code]:
                 problems.append(f"{code}: {before[code]} -> {counts[code]} ({name}) increased")
     assert not problems, "\n".join(problems) + "\n" + table
+
+
+def test_incremental_reparse_is_checked_in_this_suite():
+    """tests/conftest.py turns on the engine's comparison of every incremental re-parse with a
+    full parse, so the corpus run above also proves the incremental path on every edit."""
+    from dockeropt.rewriter import engine
+
+    assert engine.CHECK_REPARSE

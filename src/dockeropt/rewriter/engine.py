@@ -7,15 +7,18 @@ nothing, so the output is a fixpoint: rewriting it again changes nothing.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 from dockeropt.rewriter.base import Change, Context, Options, Rule, apply_edits
 from dockeropt.syntax.errors import DockerfileSyntaxError
 from dockeropt.syntax.nodes import Dockerfile
-from dockeropt.syntax.parse import parse
+from dockeropt.syntax.parse import parse, reparse
 from dockeropt.syntax.validate import check_instructions
 
 MAX_PASSES = 8
+# Compare every incremental re-parse with a full parse (the test suite turns this on).
+CHECK_REPARSE = os.environ.get("DOCKEROPT_CHECK_REPARSE") == "1"
 
 
 @dataclass
@@ -89,9 +92,12 @@ def rewrite(
                 taken.extend(spans)
             if not accepted:
                 continue
-            new_text = apply_edits(current, [e for c in accepted for e in c.edits])
+            edits = [e for c in accepted for e in c.edits]
+            new_text = apply_edits(current, edits)
             try:
-                new_tree = parse(new_text)
+                new_tree = reparse(tree, new_text, edits)
+                if CHECK_REPARSE:
+                    _same_tree(new_tree, parse(new_text))
                 # instruction-level checks only for what the rule wrote (the rest passed them)
                 fresh = _fresh(tree, new_tree)
                 check_instructions(new_tree, only=fresh)
@@ -116,6 +122,12 @@ def rewrite(
         return result
     result.text = current
     return result
+
+
+def _same_tree(incremental: Dockerfile, full: Dockerfile) -> None:
+    lines = lambda t: [(i.start_line, i.end_line) for i in t.instructions]  # noqa: E731
+    if incremental != full or lines(incremental) != lines(full) or incremental.code != full.code:
+        raise AssertionError("incremental re-parse differs from a full parse")
 
 
 def _fresh(old: Dockerfile, new: Dockerfile) -> set[int]:

@@ -51,13 +51,19 @@ def split_lines(text: str) -> list[tuple[str, str]]:
     return lines
 
 
-def tokenize(text: str) -> list[Token]:
-    """The token stream for ``text``; raises DockerfileSyntaxError where BuildKit's parser does."""
+def tokenize(text: str, escape: str | None = None) -> list[Token]:
+    """The token stream for ``text``; raises DockerfileSyntaxError where BuildKit's parser does.
+
+    With ``escape``, ``text`` is a run of whole instructions from inside a file whose escape
+    character is ``escape``: no BOM, no directives (see ``parse.reparse``).
+    """
     toks: list[Token] = []
     add = toks.append
     lines = split_lines(text)
     n = len(lines)
     i = 0
+    if escape is not None:
+        return _body(lines, 0, escape, toks)
     if text.startswith("\ufeff"):
         add(Token("BOM", "\ufeff"))
         if lines:
@@ -85,6 +91,13 @@ def tokenize(text: str) -> list[Token]:
         add(Token("DIRECTIVE", content + nl, line=i + 1))
         i += 1
 
+    return _body(lines, i, escape, toks)
+
+
+def _body(lines, i: int, escape: str, toks: list[Token]) -> list[Token]:
+    """Tokens of the lines after the directives."""
+    add = toks.append
+    n = len(lines)
     cont_re = bk.continuation_re(escape)
     while i < n:
         content, nl = lines[i]

@@ -148,3 +148,64 @@ def parse(text: str, *, strict: bool = False) -> n.Dockerfile:
 
 _BUILDER = _Builder()
 _CALLBACKS = {"start": _BUILDER.start, "instruction": _BUILDER.instruction, "heredoc": _BUILDER.heredoc}
+
+
+def reparse(tree: n.Dockerfile, text: str, edits) -> n.Dockerfile:
+    """The tree of ``text``, which is ``tree.code`` with ``edits`` (objects with ``start``,
+    ``end``, ``new``) applied, re-reading only the instructions the edits touch.
+
+    Instructions before them are reused as they are, those after them with their lines shifted.
+    Falls back to ``parse(text)`` whenever an edit reaches outside whole instructions (BOM,
+    directives, footer) or the re-read run of instructions would not stand on its own (it ends
+    in an open continuation). Parser-level checks run on the re-read instructions;
+    instruction-level checks are the caller's.
+    """
+    from dockeropt.syntax import lalr
+    from dockeropt.syntax import validate
+    from dockeropt.syntax.lexer import tokenize
+
+    instructions = tree.instructions
+    if not instructions or not edits:
+        return parse(text)
+    spans = tree.offsets
+    full = [own_start - sum(len(line.code) for line in ins.leading_lines)
+            for ins, (own_start, _) in zip(instructions, spans)]
+    first = last = None
+    for e in edits:
+        hit = [k for k in range(len(instructions)) if full[k] <= e.start and e.end <= spans[k][1]]
+        if not hit:
+            return parse(text)
+        first = hit[0] if first is None else min(first, hit[0])
+        last = hit[-1] if last is None else max(last, hit[-1])
+    if first == 0 and any(e.start <= spans[0][0] for e in edits):
+        return parse(text)  # text above the first instruction may be (or become) a directive
+    start, old_end = full[first], spans[last][1]
+    delta = sum(len(e.new) - (e.end - e.start) for e in edits)
+    region = text[start : old_end + delta]
+    old_region = tree.code[start:old_end]
+    if not region.endswith(("\n", "\r")) and old_end + delta != len(text):
+        return parse(text)
+    line0 = tree.code.count("\n", 0, start)
+    try:
+        tokens = tokenize(region, escape=tree.escape)
+        fragment = lalr.run(_get_tables(), tokens, _CALLBACKS)
+    except (DockerfileSyntaxError, lalr.ParseError):
+        return parse(text)
+    new = fragment.instructions
+    if fragment.footer or not new or (new[-1].pieces and type(new[-1].pieces[-1]) is n.Continuation):
+        return parse(text)
+    for ins in new:
+        ins.__dict__["start_line"] += line0
+        ins.__dict__["end_line"] += line0
+        validate._check_parser_level(ins, ins)
+    shift = region.count("\n") - old_region.count("\n")
+    after = []
+    for ins in instructions[last + 1 :]:
+        if shift:
+            moved = object.__new__(type(ins))
+            moved.__dict__.update(ins.__dict__)
+            moved.__dict__["start_line"] += shift
+            moved.__dict__["end_line"] += shift
+            ins = moved
+        after.append(ins)
+    return n.Dockerfile(instructions[:first] + new + tuple(after), tree.directives, tree.footer, tree.bom)
