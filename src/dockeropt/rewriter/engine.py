@@ -95,7 +95,7 @@ def rewrite(
             edits = [e for c in accepted for e in c.edits]
             new_text = apply_edits(current, edits)
             try:
-                new_tree = reparse(tree, new_text, edits)
+                new_tree = reparse(tree, current, new_text, edits)
                 if CHECK_REPARSE:
                     _same_tree(new_tree, parse(new_text))
                 # instruction-level checks only for what the rule wrote (the rest passed them)

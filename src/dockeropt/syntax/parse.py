@@ -3,6 +3,8 @@ directly."""
 
 from __future__ import annotations
 
+import bisect
+
 from dockeropt.syntax import buildkit as bk
 from dockeropt.syntax import nodes as n
 from dockeropt.syntax.errors import DockerfileSyntaxError
@@ -150,9 +152,9 @@ _BUILDER = _Builder()
 _CALLBACKS = {"start": _BUILDER.start, "instruction": _BUILDER.instruction, "heredoc": _BUILDER.heredoc}
 
 
-def reparse(tree: n.Dockerfile, text: str, edits) -> n.Dockerfile:
-    """The tree of ``text``, which is ``tree.code`` with ``edits`` (objects with ``start``,
-    ``end``, ``new``) applied, re-reading only the instructions the edits touch.
+def reparse(tree: n.Dockerfile, old_text: str, text: str, edits) -> n.Dockerfile:
+    """The tree of ``text``, which is ``old_text`` (``tree.code``) with ``edits`` (objects with
+    ``start``, ``end``, ``new``) applied, re-reading only the instructions the edits touch.
 
     Instructions before them are reused as they are, those after them with their lines shifted.
     Falls back to ``parse(text)`` whenever an edit reaches outside whole instructions (BOM,
@@ -168,24 +170,30 @@ def reparse(tree: n.Dockerfile, text: str, edits) -> n.Dockerfile:
     if not instructions or not edits:
         return parse(text)
     spans = tree.offsets
-    full = [own_start - sum(len(line.code) for line in ins.leading_lines)
-            for ins, (own_start, _) in zip(instructions, spans)]
+    ends = [end for _, end in spans]
     first = last = None
     for e in edits:
-        hit = [k for k in range(len(instructions)) if full[k] <= e.start and e.end <= spans[k][1]]
-        if not hit:
-            return parse(text)
-        first = hit[0] if first is None else min(first, hit[0])
-        last = hit[-1] if last is None else max(last, hit[-1])
+        # the instructions whose text (leading lines included) holds the edit
+        k = bisect.bisect_left(ends, e.start)
+        if k == len(ends) or e.end > ends[k]:
+            k2 = bisect.bisect_left(ends, e.end)
+            if k2 == len(ends):
+                return parse(text)
+        else:
+            k2 = k
+        first = k if first is None else min(first, k)
+        last = k2 if last is None else max(last, k2)
+    leading = sum(len(line.code) for line in instructions[first].leading_lines)
+    full_first = spans[first][0] - leading
     if first == 0 and any(e.start <= spans[0][0] for e in edits):
         return parse(text)  # text above the first instruction may be (or become) a directive
-    start, old_end = full[first], spans[last][1]
+    start, old_end = full_first, spans[last][1]
     delta = sum(len(e.new) - (e.end - e.start) for e in edits)
     region = text[start : old_end + delta]
-    old_region = tree.code[start:old_end]
+    old_region = old_text[start:old_end]
     if not region.endswith(("\n", "\r")) and old_end + delta != len(text):
         return parse(text)
-    line0 = tree.code.count("\n", 0, start)
+    line0 = old_text.count("\n", 0, start)
     try:
         tokens = tokenize(region, escape=tree.escape)
         fragment = lalr.run(_get_tables(), tokens, _CALLBACKS)
