@@ -164,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
         for note in result.notes:
             _clear(progress, err)
             err.write(f"{name}: note: {note}\n")
-        diff = unified_diff(name, result.original, result.text) if result.changed else ""
+        wants_diff = args.format == "json" or args.mode == "diff"
+        diff = unified_diff(name, result.original, result.text) if result.changed and wants_diff else ""
         if result.changed:
             changed += 1
         report.append({

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 
 _LINES = re.compile(r"[^\n]*\n|[^\n]+\Z")
@@ -10,6 +9,8 @@ _LINES = re.compile(r"[^\n]*\n|[^\n]+\Z")
 
 def unified_diff(path: str, before: str, after: str) -> str:
     """``--- a/path`` / ``+++ b/path`` diff; lines keep their own endings (CRLF stays CRLF)."""
+    import difflib  # only when a diff is shown: start-up matters
+
     a = _LINES.findall(before)  # split on \n only, as BuildKit does (not str.splitlines)
     b = _LINES.findall(after)
     name = path.lstrip("/")

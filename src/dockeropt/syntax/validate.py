@@ -8,7 +8,6 @@ newer frontend than the one we mirror.
 
 from __future__ import annotations
 
-import difflib
 import re
 
 from dockeropt.syntax import buildkit as bk
@@ -91,6 +90,8 @@ def _check_instruction(ins: n.Instruction, at: n.Instruction) -> None:
     kw = ins.keyword
     if isinstance(ins, n.Unknown):
         word = ins.keyword
+        import difflib  # only on this error path: start-up matters
+
         hint = difflib.get_close_matches(word, list(n.INSTRUCTION_CLASSES), n=1, cutoff=0.6)
         suffix = f" (did you mean {hint[0].lower()}?)" if hint else ""
         raise _fail(at, f"unknown instruction: {word}{suffix}")
