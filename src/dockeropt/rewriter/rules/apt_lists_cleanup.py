@@ -22,30 +22,19 @@ a comment, a background job or an `exit`.
 from __future__ import annotations
 
 from dockeropt.rewriter.base import Change, Context, Rule
+from dockeropt.rewriter.rules.pkg_common import apt_needs_lists, handled_by_mounts
 from dockeropt.rewriter.shellrun import RunView, descendants, iter_runs
 
 LISTS = "/var/lib/apt/lists"
 CLEANUP = "rm -rf /var/lib/apt/lists/*"
 APT_PROGRAMS = ("apt-get", "apt", "aptitude")
-# apt subcommands that read the package lists
-NEEDS_LISTS = {"install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "source", "download",
-               "reinstall", "satisfy", "show", "policy", "search", "depends", "rdepends", "madison"}
 CACHE_TARGETS = ("/var/lib/apt", "/var/lib/apt/lists", "/var/cache/apt")
 
 
-def apt_commands(view: RunView, subcommands=None):
+def installs(view: RunView):
     from dockeropt.shell import find_commands
 
-    out = []
-    for prog in APT_PROGRAMS + ("apt-cache",):
-        for m in find_commands(view.script, prog):
-            if subcommands is None or m.subcommand in subcommands:
-                out.append(m)
-    return sorted(out, key=lambda m: m.start)
-
-
-def installs(view: RunView):
-    return [m for m in apt_commands(view, {"install"}) if m.program != "apt-cache"]
+    return [m for prog in APT_PROGRAMS for m in find_commands(view.script, prog, "install")]
 
 
 def lists_cleaned(view: RunView) -> bool:
@@ -63,19 +52,6 @@ def apt_cache_mounted(view: RunView) -> bool:
         m.get("type") == "cache" and (m.get("target") or m.get("dst") or m.get("destination", "")).rstrip("/") in CACHE_TARGETS
         for m in view.ins.mounts
     )
-
-
-def needs_lists(view: RunView) -> bool:
-    """Does this RUN use apt's lists without downloading them itself first?"""
-    if not view.mentions("apt"):
-        return False
-    if not view.rewritable or not view.script.ok:
-        return True  # cannot tell: assume it may
-    update_at = min((m.start for m in apt_commands(view, {"update"})), default=None)
-    for m in apt_commands(view, NEEDS_LISTS):
-        if update_at is None or m.start < update_at:
-            return True
-    return False
 
 
 class AptListsCleanup(Rule):
@@ -100,8 +76,6 @@ class AptListsCleanup(Rule):
                 continue
             if self._later_needs_lists(view, runs, ctx):
                 continue
-            from dockeropt.rewriter.rules.pkg_common import handled_by_mounts
-
             if handled_by_mounts(ctx, view, "apt"):
                 continue  # --cache-strategy mount: cache-mounts keeps the lists out of the layer
             edit = view.append_command(ctx, CLEANUP)
@@ -118,6 +92,6 @@ class AptListsCleanup(Rule):
         stages = {view.stage.index} | {s.index for s in descendants(ctx.tree, view.stage)}
         for other in runs:
             if other.stage.index in stages and (other.stage.index != view.stage.index or other.index > view.index):
-                if needs_lists(other):
+                if apt_needs_lists(other):
                     return True
         return False
