@@ -148,7 +148,7 @@ class Layout:
         if not leading and not trailing:
             leading, trailing = _chain_breaks([i for i in ctx.tree.instructions if isinstance(i, n.Run)])
         style = leading if len(leading) > len(trailing) else trailing
-        indent = max(set(style), key=style.count) if any(style) else ""
+        indent = _most_common(style) if any(style) else ""
         indent = indent or _common_indent(own or _file_sample(ctx)) or "    "
         return cls(escape, newline, indent, len(leading) > len(trailing), multiline=bool(own))
 
@@ -195,6 +195,12 @@ def _file_sample(ctx: Context) -> list[str]:
 _INDENT = re.compile(r"[ \t]*")
 
 
+def _most_common(items: list[str]) -> str:
+    """The most frequent item; on a tie the one seen first (never set order: it depends on
+    PYTHONHASHSEED, and the output must be the same on every run)."""
+    return max(dict.fromkeys(items), key=items.count)
+
+
 def _common_indent(lines: list[str]) -> str:
     """The indentation commands get: the shallowest one (deeper ones indent arguments)."""
     indents = [_INDENT.match(line).group(0) for line in lines if line.strip()]  # type: ignore[union-attr]
@@ -203,7 +209,7 @@ def _common_indent(lines: list[str]) -> str:
         return ""
     shallowest = min(len(i) for i in indents)
     candidates = [i for i in indents if len(i) == shallowest]
-    return max(set(candidates), key=candidates.count)
+    return _most_common(candidates)
 
 
 def stage_shells(tree: n.Dockerfile) -> dict[int, tuple[str, ...]]:
