@@ -68,6 +68,16 @@ class Context:
     path: str | None = None
     memo: dict = field(default_factory=dict)  # what rules derive from this tree, shared between them
 
+    @property
+    def model(self):
+        """The semantic model of ``tree`` (stage graph, state per instruction), built once."""
+        model = self.memo.get("model")
+        if model is None:
+            from dockeropt.model import Model
+
+            model = self.memo["model"] = Model(self.tree)
+        return model
+
     def span(self, index: int) -> tuple[int, int]:
         """Offsets in ``text`` of instruction ``index``'s own code (without leading lines)."""
         return self.tree.offsets[index]

@@ -16,8 +16,6 @@ from dockeropt.rewriter.base import Context, Edit
 from dockeropt.syntax import nodes as n
 
 POSIX_SHELLS = {"sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "busybox"}
-WINDOWS_HINTS = ("windows", "nanoserver", "servercore", "mcr.microsoft.com/dotnet/framework")
-DEFAULT_SHELL = ("/bin/sh", "-c")
 
 
 @dataclass
@@ -212,50 +210,17 @@ def _common_indent(lines: list[str]) -> str:
     return _most_common(candidates)
 
 
-def stage_shells(tree: n.Dockerfile) -> dict[int, tuple[str, ...]]:
-    """The SHELL in force at each instruction index (inherited through ``FROM <stage>``)."""
-    out: dict[int, tuple[str, ...]] = {}
-    by_name: dict[str, tuple[str, ...]] = {}
-    index = {id(ins): i for i, ins in enumerate(tree.instructions)}
-    for stage in tree.stages:
-        base = stage.from_.image.lower()
-        if base in by_name:
-            shell = by_name[base]
-        elif any(h in base for h in WINDOWS_HINTS):
-            shell = ("cmd", "/S", "/C")
-        else:
-            shell = DEFAULT_SHELL
-        for ins in stage.instructions:
-            if isinstance(ins, n.Shell) and ins.shell:
-                shell = tuple(ins.shell)
-            out[index[id(ins)]] = shell
-        by_name[stage.name] = shell
-        by_name[str(stage.index)] = shell
-    return out
-
-
 def iter_runs(ctx: Context) -> list[RunView]:
     """Every RUN of every stage, as a RunView, in file order (computed once per tree: every
     rule that looks at the same tree shares the views and their parsed shell)."""
     runs = ctx.memo.get("runs")
     if runs is None:
-        shells = stage_shells(ctx.tree)
-        index = {id(ins): i for i, ins in enumerate(ctx.tree.instructions)}
+        model = ctx.model
+        index = model.index
         runs = ctx.memo["runs"] = [
-            RunView(index[id(ins)], ins, stage, shells[index[id(ins)]], ctx.span(index[id(ins)])[0])
+            RunView(index[id(ins)], ins, stage, model.state(index[id(ins)]).shell, ctx.span(index[id(ins)])[0])
             for stage in ctx.tree.stages
             for ins in stage.instructions
             if isinstance(ins, n.Run)
         ]
     return runs
-
-
-def descendants(tree: n.Dockerfile, stage: n.Stage) -> list[n.Stage]:
-    """Stages built FROM ``stage`` (directly or through others), which see its files."""
-    out: list[n.Stage] = []
-    names = {stage.name, str(stage.index)}
-    for later in tree.stages[stage.index + 1 :]:
-        if later.from_.image.lower() in names:
-            out.append(later)
-            names |= {later.name, str(later.index)}
-    return out

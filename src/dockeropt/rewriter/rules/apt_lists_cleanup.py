@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dockeropt.rewriter.base import Change, Context, Rule
 from dockeropt.rewriter.rules.pkg_common import apt_needs_lists, handled_by_mounts
-from dockeropt.rewriter.shellrun import RunView, descendants, iter_runs
+from dockeropt.rewriter.shellrun import RunView, iter_runs
 
 LISTS = "/var/lib/apt/lists"
 CLEANUP = "rm -rf /var/lib/apt/lists/*"
@@ -89,7 +89,7 @@ class AptListsCleanup(Rule):
 
     @staticmethod
     def _later_needs_lists(view: RunView, runs: list[RunView], ctx: Context) -> bool:
-        stages = {view.stage.index} | {s.index for s in descendants(ctx.tree, view.stage)}
+        stages = {view.stage.index, *ctx.model.graph.descendants(view.stage.index)}
         for other in runs:
             if other.stage.index in stages and (other.stage.index != view.stage.index or other.index > view.index):
                 if apt_needs_lists(other):

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
 from dockeropt.rewriter.base import Context, Edit, Rule
-from dockeropt.rewriter.shellrun import Layout, RunView, descendants, iter_runs
+from dockeropt.rewriter.shellrun import Layout, RunView, iter_runs
 from dockeropt.shell import CommandMatch, SimpleCommand, Word, find_commands
 from dockeropt.syntax import nodes as n
 
@@ -277,83 +277,34 @@ def insert_after(view: RunView, word: Word, text: str) -> Edit:
 # --------------------------------------------------------------------------------------------
 
 
-def stage_chain(tree: n.Dockerfile, stage: n.Stage) -> list[n.Stage]:
-    """``stage`` and the earlier stages it is built FROM, root first."""
-    chain = [stage]
-    by_name = {}
-    for s in tree.stages:
-        if s.index >= stage.index:
-            break
-        by_name[s.name] = s
-        by_name[str(s.index)] = s
-    current = stage
-    while True:
-        parent = by_name.get(current.from_.image.lower())
-        if parent is None or parent.index >= current.index:
-            break
-        chain.append(parent)
-        current = parent
-    return list(reversed(chain))
-
-
 def _instructions_before(ctx: Context, view: RunView) -> Iterator[n.Instruction]:
     """The instructions of the stages ``view`` inherits from, then its own stage up to it."""
-    for stage in stage_chain(ctx.tree, view.stage):
-        for ins in stage.instructions:
+    graph = ctx.model.graph
+    for i in graph.chain(view.stage.index):
+        for ins in graph[i].stage.instructions:
             if ins is view.ins:
                 return
             yield ins
 
 
-def _unquote(value: str) -> str:
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-        return value[1:-1]
-    return value
-
-
 def env_before(ctx: Context, view: RunView) -> dict[str, Optional[str]]:
     """Variables set by ENV (value) or ARG (default, or None when it has none) for this RUN."""
-    out: dict[str, Optional[str]] = {}
-    for ins in _instructions_before(ctx, view):
-        if isinstance(ins, n.Env):
-            for k, v in ins.pairs:
-                out[k] = _unquote(v)
-        elif isinstance(ins, n.Arg):
-            for k, v in ins.pairs:
-                if v is not None:
-                    out[k] = _unquote(v)
-                elif k not in out:
-                    out[k] = None
-    return out
+    return ctx.model.state(view.index).variables()
 
 
 def user_is_root(ctx: Context, view: RunView) -> bool:
     """No USER in the stage chain before the RUN, or the last one is root/0."""
-    user = None
-    for ins in _instructions_before(ctx, view):
-        if isinstance(ins, n.User):
-            user = ins.value
-    if user is None:
-        return True
-    name = user.split(":", 1)[0].strip()
-    return name in ("root", "0")
+    return ctx.model.state(view.index).user_is_root
 
 
 def workdir_before(ctx: Context, view: RunView) -> Optional[str]:
     """The WORKDIR in force (``/`` when none), None when it is not static."""
-    wd = "/"
-    for ins in _instructions_before(ctx, view):
-        if isinstance(ins, n.Workdir):
-            value = _unquote(ins.value)
-            if "$" in value:
-                return None
-            wd = posixpath.normpath(posixpath.join(wd, value))
-    return wd
+    return ctx.model.state(view.index).workdir
 
 
 def later_runs(ctx: Context, view: RunView) -> list[RunView]:
     """RUNs after ``view`` in its stage and RUNs of the stages built FROM it."""
-    stages = {view.stage.index} | {s.index for s in descendants(ctx.tree, view.stage)}
+    stages = {view.stage.index, *ctx.model.graph.descendants(view.stage.index)}
     out = []
     for other in iter_runs(ctx):
         if other.stage.index not in stages:
@@ -665,7 +616,8 @@ def yarn_berry_evidence(ctx: Context, view: RunView) -> bool:
             for k, _ in ins.pairs:
                 if k.startswith("YARN_ENABLE_") or k in ("YARN_NODE_LINKER", "YARN_GLOBAL_FOLDER") or k.startswith("COREPACK"):
                     return True
-    views = [v for v in iter_runs(ctx) if v.stage.index in {s.index for s in stage_chain(ctx.tree, view.stage)}
+    chain = set(ctx.model.graph.chain(view.stage.index))
+    views = [v for v in iter_runs(ctx) if v.stage.index in chain
              and (v.stage.index != view.stage.index or v.index <= view.index)]
     for v in views:
         if not v.mentions("corepack", "yarn", "berry"):
@@ -1014,12 +966,7 @@ def _pip_cache_disabled(ctx: Context, view: RunView, env: dict[str, Optional[str
 def pip_cache_visibly_disabled(ctx: Context, view: RunView) -> bool:
     """PIP_NO_CACHE_DIR set to a true value by ENV (this stage or one it is built FROM) or inside
     the RUN: what hadolint accepts in place of --no-cache-dir."""
-    value = None
-    for ins in _instructions_before(ctx, view):
-        if isinstance(ins, n.Env):
-            for k, v in ins.pairs:
-                if k == "PIP_NO_CACHE_DIR":
-                    value = _unquote(v)
+    value = ctx.model.state(view.index).env.get("PIP_NO_CACHE_DIR")
     if value is not None and value.lower() in TRUTHY:
         return True
     return any(v is not None and v.lower() in TRUTHY for v in _assigned_values(view, "PIP_NO_CACHE_DIR"))
