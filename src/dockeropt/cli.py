@@ -175,6 +175,10 @@ def main(argv: list[str] | None = None) -> int:
                 {"rule": c.rule, "line": c.line, "end_line": c.end_line, "message": c.message}
                 for c in result.changes
             ],
+            "findings": [
+                {"rule": f.rule, "line": f.line, "end_line": f.end_line, "message": f.message}
+                for f in result.findings
+            ],
             "diff": diff,
         })
         if args.mode == "write" and result.changed:
@@ -189,9 +193,9 @@ def main(argv: list[str] | None = None) -> int:
                     continue
         elif args.mode == "write" and path == "-":
             out.write(result.text)
-        if args.format == "diff" and args.mode == "diff" and result.changed:
+        if args.format == "diff" and args.mode == "diff" and (result.changed or result.findings):
             _clear(progress, err)
-            out.write(explain(name, result.changes))
+            out.write(explain(name, [*result.changes, *result.findings]))
             out.write(diff)
     _clear(progress, err)
     if args.format == "json":

@@ -91,6 +91,8 @@ def _report(rid: str, case: Path) -> str:
     lines = [f"cache_strategy: {meta.get('cache_strategy', 'clean')}"]
     for c in result.changes:
         lines.append(f"change {c.rule} line {c.line}-{c.end_line}: {c.message}")
+    for f in result.findings:
+        lines.append(f"kept {f.rule} line {f.line}-{f.end_line}: {f.message}")
     for note in result.notes:
         lines.append(f"note: {note}")
     diff = unified_diff("Dockerfile", text, result.text)

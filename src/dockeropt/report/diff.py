@@ -23,5 +23,7 @@ def unified_diff(path: str, before: str, after: str) -> str:
 
 
 def explain(path: str, changes) -> str:
-    """``path:line: rule-id: reason`` lines (text a patch tool skips before the ``---`` header)."""
-    return "".join(f"# {path}:{c.line}: {c.rule}: {c.message}\n" for c in changes)
+    """``path:line: rule-id: reason`` lines (text a patch tool skips before the ``---`` header),
+    in line order: the changes made and the findings left unfixed (with why)."""
+    ordered = sorted(changes, key=lambda c: c.line)
+    return "".join(f"# {path}:{c.line}: {c.rule}: {c.message}\n" for c in ordered)

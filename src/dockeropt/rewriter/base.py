@@ -67,6 +67,12 @@ class Context:
     options: Options = field(default_factory=Options)
     path: str | None = None
     memo: dict = field(default_factory=dict)  # what rules derive from this tree, shared between them
+    origin: object = None  # maps a line of ``text`` to the original file's line (engine passes)
+
+    def orig_line(self, line: int) -> int:
+        """The line of the original file that ``line`` of ``text`` comes from: what messages
+        must name (a rule in a later pass sees an already rewritten text)."""
+        return self.origin(line) if self.origin is not None else line  # type: ignore[operator]
 
     @property
     def model(self):

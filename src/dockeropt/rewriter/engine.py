@@ -8,7 +8,7 @@ nothing, so the output is a fixpoint: rewriting it again changes nothing.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from dockeropt.rewriter.base import Change, Context, Options, Rule, apply_edits
 from dockeropt.syntax.errors import DockerfileSyntaxError
@@ -25,8 +25,9 @@ CHECK_REPARSE = os.environ.get("DOCKEROPT_CHECK_REPARSE") == "1"
 class RewriteResult:
     original: str
     text: str
-    changes: list[Change] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)  # applied, lines in the original text
     notes: list[str] = field(default_factory=list)
+    findings: list[Change] = field(default_factory=list)  # reported, not fixed (no edits)
 
     @property
     def changed(self) -> bool:
@@ -78,15 +79,21 @@ def rewrite(
         tree = parse(text, strict=True)
     result = RewriteResult(original=text, text=text)
     current = text
+    lines = LineMap()
     ctx = Context(tree, current, options, path)
+    applied: list[tuple[Change, int]] = []  # with the number of applications before it
     for _ in range(MAX_PASSES):
         changed = False
+        findings: list[Change] = []
         for rule in rules:
             accepted: list[Change] = []
             taken: list[tuple[int, int]] = []
             for change in rule.check(ctx):
+                if not change.edits:
+                    findings.append(change)
+                    continue
                 spans = [(e.start, e.end) for e in change.edits]
-                if not change.edits or any(_overlaps(s, t) for s in spans for t in taken):
+                if any(_overlaps(s, t) for s in spans for t in taken):
                     continue
                 accepted.append(change)
                 taken.extend(spans)
@@ -110,9 +117,11 @@ def rewrite(
                 continue
             if new_text == current:
                 continue
+            applied.extend((c, len(lines.steps)) for c in accepted)
+            lines.record(current, edits)
             current, tree = new_text, new_tree
-            ctx = Context(tree, current, options, path)
-            result.changes.extend(accepted)
+            upto = len(lines.steps)
+            ctx = Context(tree, current, options, path, origin=lambda line, upto=upto: lines.line(line, upto))
             changed = True
         if not changed:
             break
@@ -121,7 +130,78 @@ def rewrite(
         result.text, result.changes = text, []
         return result
     result.text = current
+    result.changes = [lines.to_original(c, upto) for c, upto in applied]
+    seen = set()
+    for f in findings:
+        f = lines.to_original(f, len(lines.steps))
+        key = (f.rule, f.line, f.message)
+        if key not in seen:
+            seen.add(key)
+            result.findings.append(f)
     return result
+
+
+class LineMap:
+    """Maps line numbers of a rewritten text back to the original, across every application of
+    edits (ruff keeps a source map for the same reason): a change found in pass 3 is reported
+    at the line the user wrote. A line inside replaced text maps to the start (or, for an end
+    line, the end) of what it replaced."""
+
+    def __init__(self) -> None:
+        # per application: (old_start, old_end, new_start, new_end) line ranges of each edit
+        self.steps: list[list[tuple[int, int, int, int]]] = []
+
+    def record(self, text: str, edits) -> None:
+        spans = []
+        delta = 0
+        line_at = _LineIndex(text)
+        for e in sorted(edits, key=lambda e: (e.start, e.end)):
+            old_start = line_at(e.start)
+            old_end = line_at(e.end)
+            new_start = old_start + delta
+            new_end = new_start + (old_end - old_start) + e.new.count("\n") - text.count("\n", e.start, e.end)
+            spans.append((old_start, old_end, new_start, new_end))
+            delta = new_end - old_end
+        self.steps.append(spans)
+
+    def line(self, line: int, upto: int, end: bool = False) -> int:
+        for spans in reversed(self.steps[:upto]):
+            shift = 0
+            for old_start, old_end, new_start, new_end in spans:
+                if line < new_start:
+                    break
+                if line <= new_end:
+                    line = old_end if end else old_start
+                    shift = None
+                    break
+                shift = old_end - new_end
+            if shift is not None:
+                line += shift
+        return line
+
+    def to_original(self, change: Change, upto: int) -> Change:
+        if not upto:
+            return change
+        start = self.line(change.line, upto)
+        end = max(start, self.line(change.end_line or change.line, upto, end=True))
+        return replace(change, line=start, end_line=end)
+
+
+class _LineIndex:
+    """1-based line number of a character offset (binary search over newline offsets)."""
+
+    def __init__(self, text: str):
+        self.starts = [0]
+        find = text.find
+        i = find("\n")
+        while i >= 0:
+            self.starts.append(i + 1)
+            i = find("\n", i + 1)
+
+    def __call__(self, offset: int) -> int:
+        from bisect import bisect_right
+
+        return bisect_right(self.starts, offset)
 
 
 def _same_tree(incremental: Dockerfile, full: Dockerfile) -> None:

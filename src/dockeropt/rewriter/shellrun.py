@@ -27,6 +27,11 @@ class RunView:
     stage: n.Stage
     shell: tuple[str, ...]
     start: int  # file offset of the instruction's own code
+    onbuild_line: int = 0  # for the RUN of an ONBUILD trigger: the ONBUILD's line
+
+    @property
+    def line(self) -> int:
+        return self.onbuild_line or self.ins.start_line
 
     @property
     def posix(self) -> bool:
@@ -84,11 +89,18 @@ class RunView:
         lists = self.script.lists
         return bool(lists) and lists[-1].terminator is not None
 
+    def append_hazard(self, ctx: Context) -> str | None:
+        """Why ``&& command`` at the end would change how this RUN fails (errexit would be
+        switched off inside a final ``if``/loop/group/function call), or None."""
+        from dockeropt.rewriter.safety import append_hazard
+
+        return append_hazard(self.script, self.shell, ctx.model.state(self.index).variables())
+
     def append_command(self, ctx: Context, command: str) -> Edit | None:
         """Edit that appends ``&& command`` after the last command, in the RUN's own layout
-        (before a trailing `;`); None when that cannot be done cleanly."""
+        (before a trailing `;`); None when that cannot be done cleanly or safely."""
         end = self.body_end
-        if end is None:
+        if end is None or self.append_hazard(ctx):
             return None
         layout = Layout.of(self.ins, ctx)
         if layout.multiline:

@@ -37,8 +37,8 @@ from __future__ import annotations
 
 from dockeropt.rewriter.base import Change, Context, Rule
 from dockeropt.rewriter.rules.pkg_common import (
-    APK_CACHE, Cmd, any_mount_near, apk_needs_index, cache_mounted, candidate_runs, commands,
-    handled_by_mounts, insert_after, later_runs, safe_removal,
+    APK_CACHE, Cmd, any_mount_near, cache_mounted, candidate_runs, commands,
+    handled_by_mounts, insert_after, later_needs_apk_index, safe_removal,
 )
 
 QUIET_OPTS = {"-q", "--quiet", "-v", "--verbose", "--no-progress", "--progress"}
@@ -102,6 +102,6 @@ class ApkNoCache(Rule):
                 continue
             if not (c.has("--no-cache") or c in fixed):
                 return None
-        if any(apk_needs_index(o) for o in later_runs(ctx, view)):
+        if later_needs_apk_index(ctx, view):
             return None
         return safe_removal(ctx, view, up.command)

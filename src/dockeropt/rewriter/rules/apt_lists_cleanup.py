@@ -22,7 +22,7 @@ a comment, a background job or an `exit`.
 from __future__ import annotations
 
 from dockeropt.rewriter.base import Change, Context, Rule
-from dockeropt.rewriter.rules.pkg_common import apt_needs_lists, handled_by_mounts
+from dockeropt.rewriter.rules.pkg_common import WRAPPERS_CHANGING_USER, handled_by_mounts, later_needs_apt_lists
 from dockeropt.rewriter.shellrun import RunView, iter_runs
 
 LISTS = "/var/lib/apt/lists"
@@ -62,23 +62,30 @@ class AptListsCleanup(Rule):
     docs = __doc__ or ""
 
     def check(self, ctx: Context) -> list[Change]:
-        runs = list(iter_runs(ctx))
         changes = []
-        for view in runs:
+        for view in iter_runs(ctx):
             if not view.rewritable or not view.mentions("apt") or ctx.suppressed(self, view.ins):
                 continue
             script = view.script
-            if not script.ok or not installs(view):
+            if not script.ok:
+                continue
+            found = installs(view)
+            if not found:
                 continue
             if lists_cleaned(view) or apt_cache_mounted(view):
                 continue
             if script.has_trailing_comment or script.has_background or script.has_exit:
                 continue
-            if self._later_needs_lists(view, runs, ctx):
-                continue
             if handled_by_mounts(ctx, view, "apt"):
                 continue  # --cache-strategy mount: cache-mounts keeps the lists out of the layer
-            edit = view.append_command(ctx, CLEANUP)
+            why = later_needs_apt_lists(ctx, view) or view.append_hazard(ctx)
+            if why:
+                changes.append(self.change(view.ins, f"apt lists kept: {why}", ()))
+                continue
+            wrapper = _wrapper(found)
+            if wrapper is None:
+                continue
+            edit = view.append_command(ctx, f"{wrapper}{CLEANUP}")
             if edit is not None:
                 changes.append(
                     self.change(
@@ -87,11 +94,16 @@ class AptListsCleanup(Rule):
                 )
         return changes
 
-    @staticmethod
-    def _later_needs_lists(view: RunView, runs: list[RunView], ctx: Context) -> bool:
-        stages = {view.stage.index, *ctx.model.graph.descendants(view.stage.index)}
-        for other in runs:
-            if other.stage.index in stages and (other.stage.index != view.stage.index or other.index > view.index):
-                if apt_needs_lists(other):
-                    return True
-        return False
+
+def _wrapper(found) -> str | None:
+    """The wrappers the installs run under (``sudo ``, ``sudo -E ``, as written) when one of
+    them changes the user, so that the clean-up runs as the same user; "" when none does;
+    None when that prefix is not static or the installs disagree."""
+    prefixes = set()
+    for m in found:
+        words = m.argv[: m.program_index]
+        if any(w.value is None for w in words):
+            return None
+        changes_user = any(w.value.rsplit("/", 1)[-1] in WRAPPERS_CHANGING_USER for w in words)  # type: ignore[union-attr]
+        prefixes.add("".join(w.text + " " for w in words) if changes_user else "")
+    return prefixes.pop() if len(prefixes) == 1 else None

@@ -16,19 +16,28 @@ After::
         # the tools we need
         apt-get install -y curl
 
-What every original RUN did is kept:
+What every original RUN did is kept (the shell facts are in ``rewriter/safety.py``):
 
 - Each RUN was its own shell process. A RUN that leaves shell state behind (`cd`, `export`,
   `set`, `umask`, `source`, `trap`, `exit`, a bare `VAR=value` ...) and is followed by another is
-  wrapped in a subshell `( ... )`, so nothing leaks into the next command.
+  wrapped in a subshell `( ... )`, so nothing leaks into the next command. So is one that runs a
+  program a later RUN runs again (`pip install -U pip`, then `pip install`): a shell remembers
+  where it found a program, and would run the old one after an upgrade.
 - Failure: the RUNs are joined with `&&`, so the merged RUN stops where the original build
-  stopped. A RUN that is not a plain `a && b && c` chain (it has `;`, `||` or newlines at its top
-  level) is wrapped in `( ... )` when something comes before it, so `&&` binds to the whole RUN.
-- RUNs are not merged when a shell comment would swallow what follows, when a RUN starts a
-  background job, when the shell cannot be parsed, across different flags (`--mount`,
-  `--network`, `--security`), exec-form or heredoc RUNs, a SHELL change, non-POSIX shells
-  (Windows), ONBUILD, stages, or a RUN that carries its own `# hadolint ignore=`/`# dockeropt:`
-  comment.
+  stopped. A RUN that is not a plain `a && b && c` chain is wrapped in `( ... )` when something
+  comes before it, so `&&` binds to the whole RUN. A RUN that relies on errexit (`set -e`,
+  `set -o errexit`, a SHELL with `-e`, bash's `trap ... ERR`) in a way `&&` would switch off —
+  several commands, or an `if`/loop/group/function call at its end — is only ever the *last*
+  RUN of a merge: errexit is ignored left of `&&`, inside subshells too.
+- Kept apart, with the reason in the output: such errexit RUNs before another RUN; a RUN that
+  starts a daemon (`service x start`, `setsid`, `--daemon` ...: it would outlive its RUN), removes
+  or renames the WORKDIR, or replaces `/bin/sh`; RUNs in a login shell (`bash -l`) or with
+  `BASH_ENV` (start-up files are read per RUN); RUNs with a tmpfs or read-write bind mount (each
+  RUN gets its own); a RUN that reads a variable an earlier one sets.
+- Never merged: a shell comment would swallow what follows, a RUN starts a background job, the
+  shell cannot be parsed, different flags (`--mount`, `--network`, `--security`), exec-form or
+  heredoc RUNs, a SHELL change, non-POSIX shells (Windows), ONBUILD, stages, or a RUN that
+  carries its own `# hadolint ignore=`/`# dockeropt:` comment.
 - Comments between the RUNs move inside the merged RUN as comment lines of the continuation
   (BuildKit drops them from the command); blank lines between them are dropped.
 
@@ -42,6 +51,7 @@ from __future__ import annotations
 
 import re
 
+from dockeropt.rewriter import safety
 from dockeropt.rewriter.base import Change, Context, Edit, Rule
 from dockeropt.shell import find_commands
 from dockeropt.rewriter.shellrun import Layout, RunView, iter_runs
@@ -94,20 +104,28 @@ class MergeRuns(Rule):
     docs = __doc__ or ""
 
     def check(self, ctx: Context) -> list[Change]:
-        changes = []
+        changes: list[Change] = []
         for candidates in self._adjacent(ctx):
-            current: list[RunView] = []
+            group: list[RunView] = []
             for view in candidates:  # the shell is parsed only for RUNs that have a neighbour
                 usable = self._usable(view, ctx)
-                if usable and current and self._joins(current[-1], view):
-                    current.append(view)
-                    continue
-                if len(current) > 1:
-                    changes.append(self._merge(current, ctx))
-                current = [view] if usable else []
-            if len(current) > 1:
-                changes.append(self._merge(current, ctx))
-        return [c for c in changes if c is not None]
+                if usable and group and self._joins(group[-1], view):
+                    reason = self._refusal(group, view, ctx)
+                    if reason is None:
+                        group.append(view)
+                        continue
+                    if reason:
+                        prev = group[-1].ins
+                        line = ctx.orig_line(view.ins.start_line)
+                        changes.append(self.change(prev, f"not merged with the RUN at line {line}: {reason}", ()))
+                self._emit(group, ctx, changes)
+                group = [view] if usable else []
+            self._emit(group, ctx, changes)
+        return changes
+
+    def _emit(self, group: list[RunView], ctx: Context, changes: list[Change]) -> None:
+        if len(group) > 1:
+            changes.append(self._merge(group, ctx))
 
     @staticmethod
     def _adjacent(ctx: Context) -> list[list[RunView]]:
@@ -126,6 +144,7 @@ class MergeRuns(Rule):
 
     @staticmethod
     def _joins(prev: RunView, view: RunView) -> bool:
+        """Structural conditions (silent: nothing to explain to the user)."""
         if view.index != prev.index + 1 or view.stage.index != prev.stage.index or view.shell != prev.shell:
             return False
         if tuple(map(str, view.ins.flags)) != tuple(map(str, prev.ins.flags)):
@@ -137,58 +156,79 @@ class MergeRuns(Rule):
             return False
         return not view.script.has_background
 
-    def _merge(self, group: list[RunView], ctx: Context) -> Change | None:
-        # trim the group until every member can be written safely
-        members = list(group)
-        while len(members) > 1:
-            bad = self._first_unwrappable(members)
-            if bad is None:
-                break
-            members = members[:bad] if bad > 1 else members[1:]
-        if len(members) < 2:
-            return None
-        first, last = members[0], members[-1]
-        layout = Layout.of_group([m.ins for m in members], ctx)
+    @staticmethod
+    def _refusal(group: list[RunView], view: RunView, ctx: Context) -> str | None:
+        """Why ``view`` cannot join ``group`` (whose last member would stop being last): a reason
+        to report, "" for a silent refusal, None when it can join."""
+        prev = group[-1]
+        state = ctx.model.state(prev.index)
+        env = state.variables()
+        shell = prev.shell
+        if safety.login_shell(shell):
+            return "the SHELL is a login shell, which reads its start-up files once per RUN"
+        if safety.is_bash(shell) and "BASH_ENV" in env:
+            return "BASH_ENV is set: bash reads that file once per RUN"
+        mount = safety.mount_hazard(view.ins.mounts)
+        if mount:
+            return f"they use {mount}"
+        hazard = safety.wrap_hazard(prev.script, shell, env)
+        if hazard:
+            return hazard
+        daemon = safety.starts_daemon(prev.script)
+        if daemon:
+            return f"it starts a daemon ({daemon}), which must not outlive its RUN"
+        moved = safety.moves_workdir(prev.script, state.workdir)
+        if moved:
+            return f"it may remove or rename the working directory ({moved}), which the next RUN starts in"
+        replaced = safety.replaces_shell(prev.script, shell)
+        if replaced:
+            return f"it may replace the shell ({replaced}) that the next RUN starts"
+        assigned: set[str] = set()
+        for m in group:
+            assigned |= _assigned_names(m.script)
+        if assigned and _reads_any(view.ins.rest, assigned):
+            names = ", ".join(sorted(n for n in assigned if _reads_any(view.ins.rest, {n})))
+            return f"it reads {names}, which an earlier RUN of the group sets in its own shell"
+        if any(find_commands(m.script, "rm") for m in group) and _rpm_installs(view.script):
+            return ""  # hadolint would take the earlier rm for this install's clean-up
+        if len(group) >= 1 and not view.script.is_and_chain() and view.script.has_trailing_comment:
+            return ""  # it would need a ( ) that its trailing comment would swallow
+        return None
+
+    def _merge(self, group: list[RunView], ctx: Context) -> Change:
+        layout = Layout.of_group([m.ins for m in group], ctx)
+        wraps = [self._wrap_reason(group, k) for k in range(len(group))]
+        numbers = [ctx.orig_line(m.ins.start_line) for m in group]
+        first, last = group[0], group[-1]
         ins = first.ins
-        own = ins.own_code
-        cut = ins.raw_offset(ins.rest_offset)
-        text = own[:cut] + self._command(first, wrap=self._needs_wrap(members, 0))
-        for k, m in enumerate(members[1:], 1):
+        text = ins.own_code[: ins.raw_offset(ins.rest_offset)] + self._command(first, wrap=wraps[0] is not None)
+        for k, m in enumerate(group[1:], 1):
             comments = tuple(c.text for c in m.ins.leading_lines if isinstance(c, n.Comment))
-            text += layout.join(self._command(m, wrap=self._needs_wrap(members, k)), comments)
-        lines = ", ".join(str(m.ins.start_line) for m in members)
-        return Change(
-            self.id,
-            first.ins.start_line,
-            f"{len(members)} consecutive RUNs (lines {lines}) become one layer",
-            (Edit(first.start, last.end, text),),
-            last.ins.end_line,
-        )
+            text += layout.join(self._command(m, wrap=wraps[k] is not None), comments)
+        message = f"{len(group)} consecutive RUNs (lines {', '.join(map(str, numbers))}) become one layer"
+        notes = [f"line {k} {w}" for k, w in zip(numbers, wraps) if w]
+        if notes:
+            message += "; wrapped in ( ): " + "; ".join(notes)
+        return self.change(first.ins, message, (Edit(first.start, last.end, text),), end=last.ins)
 
     @staticmethod
-    def _needs_wrap(members: list[RunView], k: int) -> bool:
+    def _wrap_reason(members: list[RunView], k: int) -> str | None:
+        """Why member ``k`` goes in a subshell ``( … )``, or None."""
         view = members[k]
         script = view.script
-        if k < len(members) - 1 and (script.state_changes() or (view.ends_open and view.body_end is None)):
-            return True
-        return k > 0 and not script.is_and_chain()
-
-    def _first_unwrappable(self, members: list[RunView]) -> int | None:
-        """Index of the first member that cannot join the ones before it: it would need a `( )`
-        it cannot take (a comment would eat the `)`), or it reads a variable that an earlier
-        member sets (separate RUNs, or a subshell, keep the value apart; merged, the result
-        reads like a bug, so such RUNs are better left as they are)."""
-        assigned: set[str] = set()
-        removes = False
-        for k, m in enumerate(members):
-            if self._needs_wrap(members, k) and m.script.has_trailing_comment:
-                return k
-            if assigned and _reads_any(m.ins.rest, assigned):
-                return k
-            if removes and _rpm_installs(m.script):
-                return k
-            assigned |= _assigned_names(m.script)
-            removes = removes or bool(find_commands(m.script, "rm"))
+        if k < len(members) - 1:
+            changes = script.state_changes()
+            if changes:
+                return f"keeps its shell state to itself ({changes[0][1]})"
+            if view.ends_open and view.body_end is None:
+                return "ends with a separator that `&&` cannot follow"
+            later = set().union(*(safety.run_programs(m.script) for m in members[k + 1 :]))
+            stale = sorted(safety.hashed_programs(script) & later)
+            if stale:
+                return (f"runs {stale[0]}, which a later part runs again (a shell that ran a program once "
+                        "does not look for it again, and would miss an upgrade)")
+        if k > 0 and not script.is_and_chain():
+            return "must fail as a whole (it is not a plain `&&` chain)"
         return None
 
     @staticmethod

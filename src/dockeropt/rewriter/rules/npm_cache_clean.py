@@ -31,7 +31,7 @@ from __future__ import annotations
 from dockeropt.rewriter.base import Change, Context, Rule
 from dockeropt.rewriter.rules.pkg_common import (
     NPM_INSTALLS, append_edit, can_append, candidate_runs, clean_command, commands, handled_by_mounts,
-    later_runs, mount_target, removing_commands, uses_offline,
+    mount_target, removing_commands, later_uses_offline,
 )
 
 
@@ -74,10 +74,16 @@ class NpmCacheClean(Rule):
                 continue
             if handled_by_mounts(ctx, view, "npm"):
                 continue
-            if any(uses_offline(o, "npm") for o in later_runs(ctx, view)):
+            offline = later_uses_offline(ctx, view, "npm")
+            if offline:
+                changes.append(self.change(view.ins, f"npm cache kept: {offline}", ()))
                 continue
             texts = [clean_command(c, "cache clean --force") for c in triggers]
             if any(t is None for t in texts):
+                continue
+            hazard = view.append_hazard(ctx)
+            if hazard:
+                changes.append(self.change(view.ins, f"npm cache kept: {hazard}", ()))
                 continue
             cleans = list(dict.fromkeys(texts))  # type: ignore[arg-type]
             changes.append(self.change(

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
 from dockeropt.rewriter.base import Context, Edit, Rule
+from dockeropt.rewriter import later
 from dockeropt.rewriter.shellrun import Layout, RunView, iter_runs
 from dockeropt.shell import CommandMatch, SimpleCommand, Word, find_commands
 from dockeropt.syntax import nodes as n
@@ -245,9 +246,14 @@ def read_command(m: CommandMatch, program: Optional[str] = None) -> Cmd:
 
 def commands(view: RunView, *programs: str) -> list[Cmd]:
     """Commands of ``programs`` in the RUN, in source order, options read."""
+    return script_commands(view.script, *programs)
+
+
+def script_commands(script, *programs: str) -> list[Cmd]:
+    """Commands of ``programs`` in a parsed script, in source order, options read."""
     out = []
     for prog in programs:
-        for m in find_commands(view.script, prog):
+        for m in find_commands(script, prog):
             out.append(read_command(m))
     return sorted(out, key=lambda c: c.start)
 
@@ -300,19 +306,6 @@ def user_is_root(ctx: Context, view: RunView) -> bool:
 def workdir_before(ctx: Context, view: RunView) -> Optional[str]:
     """The WORKDIR in force (``/`` when none), None when it is not static."""
     return ctx.model.state(view.index).workdir
-
-
-def later_runs(ctx: Context, view: RunView) -> list[RunView]:
-    """RUNs after ``view`` in its stage and RUNs of the stages built FROM it."""
-    stages = {view.stage.index, *ctx.model.graph.descendants(view.stage.index)}
-    out = []
-    for other in iter_runs(ctx):
-        if other.stage.index not in stages:
-            continue
-        if other.stage.index == view.stage.index and other.index <= view.index:
-            continue
-        out.append(other)
-    return out
 
 
 def shell_ok(view: RunView) -> bool:
@@ -709,7 +702,11 @@ def apt_needs_lists(view: RunView) -> bool:
         return False
     if not shell_ok(view):
         return "apt" in view.ins.line
-    cmds = [c for c in commands(view, "apt-get", "apt", "aptitude", "apt-cache")]
+    return apt_script_needs_lists(view.script)
+
+
+def apt_script_needs_lists(script) -> bool:
+    cmds = script_commands(script, "apt-get", "apt", "aptitude", "apt-cache")
     update_at = min((c.start for c in cmds if c.sub == "update" and c.program != "apt-cache"), default=None)
     for c in cmds:
         if c.program == "apt-cache" or c.sub in APT_NEEDS_LISTS:
@@ -724,8 +721,12 @@ def apk_needs_index(view: RunView) -> bool:
         return False
     if not shell_ok(view):
         return "apk" in view.ins.line
+    return apk_script_needs_index(view.script)
+
+
+def apk_script_needs_index(script) -> bool:
     updated = False
-    for c in commands(view, "apk"):
+    for c in script_commands(script, "apk"):
         if c.sub == "update":
             updated = True
             continue
@@ -736,6 +737,67 @@ def apk_needs_index(view: RunView) -> bool:
         if not updated:
             return True
     return False
+
+
+APT_WORD = re.compile(r"(?<![\w/.-])(apt-get|apt|aptitude|apt-cache)(?![\w/.-])")
+APK_WORD = re.compile(r"(?<![\w/.-])apk(?![\w/.-])")
+
+
+def later_needs_apt_lists(ctx: Context, view: RunView) -> Optional[str]:
+    """Why a later step (see ``rewriter/later.py``) may still need apt's lists, or None."""
+
+    def test(o: RunView) -> Optional[str]:
+        if apt_needs_lists(o):
+            return f"{later.where(ctx, o)} uses apt without running `apt-get update` first"
+        return later.hidden_use(ctx, o, APT_WORD, apt_script_needs_lists) if o.mentions("apt") or o.mentions(".") else None
+
+    return later.first_later(ctx, view, "apt-lists", test)
+
+
+def later_needs_apk_index(ctx: Context, view: RunView) -> Optional[str]:
+    """Why a later step may still need apk's cached index, or None."""
+
+    def test(o: RunView) -> Optional[str]:
+        if apk_needs_index(o):
+            return f"{later.where(ctx, o)} uses apk without `--no-cache` or `apk update` first"
+        return later.hidden_use(ctx, o, APK_WORD, apk_script_needs_index) if o.mentions("apk") or o.mentions(".") else None
+
+    return later.first_later(ctx, view, "apk-index", test)
+
+
+def later_uses_offline(ctx: Context, view: RunView, prog: str) -> Optional[str]:
+    """Why a later step may install from ``prog``'s cache alone (``--offline``, or npm's
+    ``NPM_CONFIG_OFFLINE`` / ``npm config set offline``), or None."""
+
+    def test(o: RunView) -> Optional[str]:
+        if uses_offline(o, prog):
+            return f"{later.where(ctx, o)} runs {prog} --offline, which installs from the cache alone"
+        if prog == "npm":
+            env = ctx.model.state(o.index).variables()
+            if any((env.get(k) or "").lower() in TRUTHY for k in ("NPM_CONFIG_OFFLINE", "npm_config_offline")):
+                return f"NPM_CONFIG_OFFLINE is set for {later.where(ctx, o)}, which installs from the cache alone"
+        return None
+
+    reason = later.first_later(ctx, view, f"offline:{prog}", test)
+    if reason is None and prog == "npm" and _npm_offline_configured(ctx):
+        return "`npm config set offline` makes later installs use the cache alone"
+    return reason
+
+
+def _npm_offline_configured(ctx: Context) -> bool:
+    for v in iter_runs(ctx):
+        if v.mentions("offline") and shell_ok(v):
+            for c in commands(v, "npm"):
+                if c.sub == "config" and c.operand(0) == "set" and (c.operand(1) or "").startswith("offline"):
+                    return True
+    return False
+
+
+def later_blocks_clean(ctx: Context, view: RunView, prog: str, blocks) -> bool:
+    """A later step for which ``blocks(step, prog)`` holds (yum/dnf ``-C``, zypper
+    ``--no-refresh``: they read the cache the clean would delete)."""
+    key = f"clean:{getattr(blocks, '__qualname__', id(blocks))}:{prog}"
+    return later.first_later(ctx, view, key, lambda o: "x" if blocks(o, prog) else None) is not None
 
 
 def _cleanup_removals(ctx: Context, view: RunView, targets: tuple[str, ...], clean_cmds: list[SimpleCommand],
@@ -788,7 +850,6 @@ def mount_plan(ctx: Context, view: RunView) -> MountPlan:
     if suppressed_as(ctx, view.ins, MOUNTS_RULE_ID):
         return plan
     env = None
-    later = None
     removed: dict[tuple[int, int], str] = {}
 
     def get_env():
@@ -796,12 +857,6 @@ def mount_plan(ctx: Context, view: RunView) -> MountPlan:
         if env is None:
             env = env_before(ctx, view)
         return env
-
-    def get_later():
-        nonlocal later
-        if later is None:
-            later = later_runs(ctx, view)
-        return later
 
     def add(manager: str, targets: tuple[str, ...], sharing: Optional[str], clean_cmds: list[SimpleCommand],
             drop: bool = True):
@@ -825,14 +880,14 @@ def mount_plan(ctx: Context, view: RunView) -> MountPlan:
     if any(c.sub in APT_NEEDS_LISTS - {"show", "policy", "search", "depends", "rdepends", "madison", "showsrc"}
            for c in apt):
         download_only = any(c.has("-d", "--download-only", "--print-uris") for c in apt)
-        if not apt_needs_lists(view) and not download_only and not any(apt_needs_lists(o) for o in get_later()):
+        if not apt_needs_lists(view) and not download_only and not later_needs_apt_lists(ctx, view):
             cleans = [c.command for c in apt if c.sub in ("clean", "autoclean")]
             add("apt", APT_TARGETS, "locked", cleans)
 
     # apk ----------------------------------------------------------------------------------
     apk = commands(view, "apk")
     if any(c.sub == "add" and not c.has("--no-cache") for c in apk) and not any(c.has("--cache-dir") for c in apk):
-        if not apk_needs_index(view) and not any(apk_needs_index(o) for o in get_later()):
+        if not apk_needs_index(view) and not later_needs_apk_index(ctx, view):
             cleans = [c.command for c in apk if c.sub == "cache" and c.operand(0) in ("clean", "purge")]
             add("apk", (APK_CACHE,), "locked", cleans)
 
@@ -854,7 +909,7 @@ def mount_plan(ctx: Context, view: RunView) -> MountPlan:
             continue
         if any(rpm_cache_unusual(c) for c in cmds):
             continue
-        if any(rpm_cache_only(o, prog) for o in get_later()):
+        if later_blocks_clean(ctx, view, prog, rpm_cache_only):
             continue
         # hadolint's DL3032/DL3040 do not know cache mounts (and take any `rm -rf` for a clean):
         # a RUN that already cleans keeps its clean-up and gets no mount (it would stay empty)
@@ -870,7 +925,7 @@ def mount_plan(ctx: Context, view: RunView) -> MountPlan:
     if any(c.sub in ZYPPER_TRIGGERS for c in zyp) and not any(
         c.has("-d", "--download-only", "--download", "-R", "--root", "--installroot", "-C", "--cache-dir",
               "--pkg-cache-dir", "--raw-cache-dir", "--solv-cache-dir") for c in zyp
-    ) and not any(zypper_cache_only(o) for o in get_later()):
+    ) and not later_blocks_clean(ctx, view, "zypper", lambda o, _p: zypper_cache_only(o)):
         cleans = [c.command for c in zyp if c.sub in ("clean", "cc")]
         add("zypper", ZYPPER_CACHE_DIRS, "locked", cleans)
 
@@ -880,8 +935,8 @@ def mount_plan(ctx: Context, view: RunView) -> MountPlan:
         e = get_env()
         if not any(c.has("--cache", "--userconfig") or runs_as_other_user(c) for c in npm) and not any(
             k in e for k in ("HOME", "npm_config_cache", "NPM_CONFIG_CACHE")
-        ) and not any(script_sets(view, k) for k in ("HOME", "npm_config_cache", "NPM_CONFIG_CACHE")) and not any(
-            uses_offline(o, "npm") for o in get_later()
+        ) and not any(script_sets(view, k) for k in ("HOME", "npm_config_cache", "NPM_CONFIG_CACHE")) and not (
+            later_uses_offline(ctx, view, "npm")
         ):
             cleans = [c.command for c in npm if c.sub == "cache" and c.operand(0) in ("clean", "rm", "clear")]
             add("npm", (NPM_CACHE,), None, cleans)
@@ -892,8 +947,8 @@ def mount_plan(ctx: Context, view: RunView) -> MountPlan:
         e = get_env()
         if not any(c.has("--cache-folder", "--preferred-cache-folder") or runs_as_other_user(c) for c in yarn) and not any(
             k in e for k in ("HOME", "YARN_CACHE_FOLDER", "XDG_CACHE_HOME")
-        ) and not any(script_sets(view, k) for k in ("HOME", "YARN_CACHE_FOLDER", "XDG_CACHE_HOME")) and not any(
-            uses_offline(o, "yarn") for o in get_later()
+        ) and not any(script_sets(view, k) for k in ("HOME", "YARN_CACHE_FOLDER", "XDG_CACHE_HOME")) and not (
+            later_uses_offline(ctx, view, "yarn")
         ) and not yarn_berry_evidence(ctx, view):
             cleans = [c.command for c in yarn if c.sub == "cache" and c.operand(0) == "clean"]
             add("yarn", (YARN_CACHE,), None, cleans)
@@ -1110,7 +1165,7 @@ def clean_edits(ctx: Context, view: RunView, spec: CleanSpec, later_blocks) -> t
             continue
         if any(c.has(*spec.skip_opts) for c in triggers):
             continue
-        if any(later_blocks(o, prog) for o in later_runs(ctx, view)):
+        if later_blocks_clean(ctx, view, prog, later_blocks):
             continue
         texts = [(c.start, clean_command(c, spec.tail)) for c in triggers]
         if any(t is None for _, t in texts):
@@ -1164,6 +1219,10 @@ def clean_changes(rule: Rule, ctx: Context, spec: CleanSpec, later_blocks, messa
     changes = []
     for view in candidate_runs(rule, ctx, *spec.programs):
         cleans, progs = clean_edits(ctx, view, spec, later_blocks) if can_append(view) else ([], [])
+        hazard = view.append_hazard(ctx) if cleans else None
+        if hazard:
+            changes.append(rule.change(view.ins, f"{'/'.join(progs)} cache kept: {hazard}", ()))
+            cleans, progs = [], []
         removals, removed_for = redundant_cleans(ctx, view, spec, progs)
         edits = list(removals)
         if cleans:

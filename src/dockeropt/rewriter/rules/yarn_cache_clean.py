@@ -34,8 +34,8 @@ from __future__ import annotations
 
 from dockeropt.rewriter.base import Change, Context, Rule
 from dockeropt.rewriter.rules.pkg_common import (
-    append_edit, can_append, candidate_runs, clean_command, commands, handled_by_mounts, later_runs, mount_target,
-    uses_offline, yarn_berry_evidence, yarn_installs,
+    append_edit, can_append, candidate_runs, clean_command, commands, handled_by_mounts, mount_target,
+    later_uses_offline, yarn_berry_evidence, yarn_installs,
 )
 
 
@@ -64,12 +64,18 @@ class YarnCacheClean(Rule):
                 continue
             if handled_by_mounts(ctx, view, "yarn"):
                 continue
-            if any(uses_offline(o, "yarn") for o in later_runs(ctx, view)):
+            offline = later_uses_offline(ctx, view, "yarn")
+            if offline:
+                changes.append(self.change(view.ins, f"yarn cache kept: {offline}", ()))
                 continue
             if yarn_berry_evidence(ctx, view):
                 continue
             texts = [clean_command(c, "cache clean") for c in triggers]
             if any(t is None for t in texts):
+                continue
+            hazard = view.append_hazard(ctx)
+            if hazard:
+                changes.append(self.change(view.ins, f"yarn cache kept: {hazard}", ()))
                 continue
             cleans = list(dict.fromkeys(texts))  # type: ignore[arg-type]
             changes.append(self.change(
