@@ -4,18 +4,30 @@ from __future__ import annotations
 
 import re
 
+from dockeropt.report.quote import escape, git_quote, quote_path
+
 _LINES = re.compile(r"[^\n]*\n|[^\n]+\Z")
 
 
 def unified_diff(path: str, before: str, after: str) -> str:
-    """``--- a/path`` / ``+++ b/path`` diff; lines keep their own endings (CRLF stays CRLF)."""
+    """``--- a/path`` / ``+++ b/path`` diff; lines keep their own endings (CRLF stays CRLF).
+
+    Names are quoted as git quotes them (``--- "a/with\\nnewline"``), so a file name cannot forge
+    a header line, and a name with a space gets git's trailing tab.
+    """
     import difflib  # only when a diff is shown: start-up matters
 
     a = _LINES.findall(before)  # split on \n only, as BuildKit does (not str.splitlines)
     b = _LINES.findall(after)
     name = path.lstrip("/")
+    old, new = git_quote(f"a/{name}"), git_quote(f"b/{name}")
+    tab = "\t" if " " in name and not old.startswith('"') else ""
     out = []
-    for line in difflib.unified_diff(a, b, f"a/{name}", f"b/{name}"):
+    for i, line in enumerate(difflib.unified_diff(a, b, n=3, lineterm="\n")):
+        if i == 0:
+            line = f"--- {old}{tab}\n"
+        elif i == 1:
+            line = f"+++ {new}{tab}\n"
         out.append(line)
         if not line.endswith("\n"):
             out.append("\n\\ No newline at end of file\n")
@@ -24,4 +36,5 @@ def unified_diff(path: str, before: str, after: str) -> str:
 
 def explain(path: str, changes) -> str:
     """``path:line: rule-id: reason`` lines (text a patch tool skips before the ``---`` header)."""
-    return "".join(f"# {path}:{c.line}: {c.rule}: {c.message}\n" for c in changes)
+    shown = quote_path(path)
+    return "".join(f"# {shown}:{c.line}: {c.rule}: {escape(c.message)}\n" for c in changes)
