@@ -194,7 +194,18 @@ def test_symlinked_directories_are_not_followed(tmp_path):
     (tmp_path / "real").mkdir()
     (tmp_path / "real" / "Dockerfile").write_text(CLEAN)
     (tmp_path / "real" / "loop").symlink_to(tmp_path)
-    assert [os.path.relpath(f, tmp_path) for f in discover([str(tmp_path)])] == ["real/Dockerfile"]
+    (tmp_path / "real" / "Dockerfile.d").symlink_to(tmp_path)
+    notes = []
+    found = discover([str(tmp_path)], on_note=lambda p, m: notes.append((p, m)))
+    assert [os.path.relpath(f, tmp_path) for f in found] == ["real/Dockerfile"]
+    assert notes == []
+
+
+def test_broken_link_named_dockerfile_is_a_note(tmp_path):
+    (tmp_path / "Dockerfile").symlink_to(tmp_path / "gone")
+    notes = []
+    assert discover([str(tmp_path)], on_note=lambda p, m: notes.append((p, m))) == []
+    assert notes == [(str(tmp_path / "Dockerfile"), "skipped, not a regular file (broken symbolic link)")]
 
 
 # --- unexpected errors -------------------------------------------------------------------------

@@ -133,6 +133,20 @@ def test_git_apply_reads_the_quoted_header(tmp_path, monkeypatch, capsys, name):
     assert (tmp_path / name).read_text() == MERGED
 
 
+@pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
+def test_diff_of_a_directory_search_applies_with_git(tmp_path, monkeypatch, capsys):
+    """``dockeropt . | git apply``: headers say a/sub/Dockerfile, not a/./sub/Dockerfile."""
+    monkeypatch.chdir(tmp_path)
+    put(tmp_path / "sub" / "Dockerfile", MERGEABLE)
+    assert main(["."]) == 0
+    patch = capsys.readouterr().out
+    assert "--- a/sub/Dockerfile\n" in patch
+    (tmp_path / "p.diff").write_text(patch)
+    subprocess.run(["git", "init", "-q"], check=True)
+    subprocess.run(["git", "apply", "p.diff"], check=True, capture_output=True)
+    assert (tmp_path / "sub" / "Dockerfile").read_text() == MERGED
+
+
 def test_diff_of_undecodable_bytes_under_a_strict_utf8_locale(tmp_path):
     f = tmp_path / "Dockerfile"
     f.write_bytes(b"FROM debian\nLABEL x=\"caf\xe9\"\nRUN echo a\nRUN echo b\n")

@@ -115,7 +115,7 @@ def _walk(top: str, on_note, on_error) -> list[str]:
                 elif is_dockerfile_name(entry.name):
                     if entry.is_file():  # follows a symbolic link to a file
                         found.append(entry.path)
-                    else:
+                    elif not entry.is_dir():  # a link to a directory is not followed, silently
                         on_note(entry.path, f"skipped, not a regular file ({_kind_of(entry.path)})")
             except OSError as e:
                 on_error(entry.path, e.strerror or str(e))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 
 from dockeropt.report.quote import escape, git_quote, quote_path
@@ -12,14 +13,15 @@ _LINES = re.compile(r"[^\n]*\n|[^\n]+\Z")
 def unified_diff(path: str, before: str, after: str) -> str:
     """``--- a/path`` / ``+++ b/path`` diff; lines keep their own endings (CRLF stays CRLF).
 
-    Names are quoted as git quotes them (``--- "a/with\\nnewline"``), so a file name cannot forge
-    a header line, and a name with a space gets git's trailing tab.
+    The name is normalised (``./sub/Dockerfile`` -> ``a/sub/Dockerfile``) and quoted as git
+    quotes it (``--- "a/with\\nnewline"``), so a file name cannot forge a header line; a name
+    with a space gets git's trailing tab.
     """
     import difflib  # only when a diff is shown: start-up matters
 
     a = _LINES.findall(before)  # split on \n only, as BuildKit does (not str.splitlines)
     b = _LINES.findall(after)
-    name = path.lstrip("/")
+    name = posixpath.normpath(path).lstrip("/")  # ./x -> x: git apply refuses a/./x
     old, new = git_quote(f"a/{name}"), git_quote(f"b/{name}")
     tab = "\t" if " " in name and not old.startswith('"') else ""
     out = []
