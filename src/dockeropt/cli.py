@@ -277,7 +277,7 @@ def _run(argv: list[str]) -> int:
         result, write_error = outcome
         for note in result.notes:
             io.message(f"{shown}: note: {escape(note)}")
-        if result.changed:
+        if result.changed and not write_error:  # with --write: files actually written
             changed += 1
         diff = ""
         if result.changed and (as_json or args.mode == "diff"):
