@@ -36,7 +36,7 @@ def test_check_exits_1_when_something_would_change_and_prints_no_diff(tmp_path, 
     f = write(tmp_path / "Dockerfile", MERGEABLE)
     assert main(["--check", f]) == 1
     captured = capsys.readouterr()
-    assert captured.out == ""
+    assert captured.out == f"would rewrite {f}\n"  # the file list, no diff
     assert "1 would be rewritten" in captured.err
 
 

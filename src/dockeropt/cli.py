@@ -1,7 +1,9 @@
 """Command line: arguments, file discovery, output and exit codes. Nothing else.
 
 Exit codes: 0 nothing to change (or changes written / shown), 1 changes found with --check,
-2 an error (unreadable file, syntax error, bad option); other files are still processed.
+2 an error (unreadable file, syntax error, bad option, a file not written, an internal error);
+other files are still processed. 130 interrupted (Ctrl-C), 143 terminated (SIGTERM), 141 stdout
+closed early. ``DOCKEROPT_DEBUG=1`` re-raises internal errors with their traceback.
 """
 
 from __future__ import annotations
@@ -10,55 +12,46 @@ import argparse
 import os
 import sys
 
+from dockeropt import __version__
+from dockeropt.files import NOT_DOCKERFILE_SUFFIXES, SKIP_DIRS, discover, is_dockerfile_name  # noqa: F401
+from dockeropt.report.quote import escape, quote_path
+
 EXIT_OK, EXIT_CHANGES, EXIT_ERROR = 0, 1, 2
-SKIP_DIRS = {".git", "node_modules", ".hg", ".svn", ".venv", "__pycache__"}
+EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141
+PROGRESS_MIN_FILES = 20
 
 
-def is_dockerfile_name(name: str) -> bool:
-    low = name.lower()
-    return (
-        low in ("dockerfile", "containerfile")
-        or low.endswith(".dockerfile")
-        or low.startswith("dockerfile.")
-        or low.startswith("containerfile.")
-    )
-
-
-def discover(paths: list[str]) -> list[str]:
-    """Files to process: files as given, directories searched recursively (sorted)."""
-    out: list[str] = []
-    for p in paths:
-        if p == "-" or not os.path.isdir(p):
-            out.append(p)
-            continue
-        found = []
-        for root, dirs, files in os.walk(p):
-            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
-            found.extend(os.path.join(root, f) for f in files if is_dockerfile_name(f))
-        out.extend(sorted(found))
-    return out
+def _debug() -> bool:
+    return os.environ.get("DOCKEROPT_DEBUG", "") not in ("", "0")
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="dockeropt",
         description="Find what makes Docker images big and builds slow, and rewrite the Dockerfile safely.",
-        epilog="Exit codes: 0 nothing to change (or written), 1 changes found (--check), 2 error. "
+        epilog="Exit codes: 0 nothing to change (or written), 1 changes found (--check), 2 error "
+        "(130 interrupted, 143 terminated). Directories are searched for Dockerfile, Containerfile, "
+        "Dockerfile.<x>, Dockerfile-<x>, Dockerfile_<x>, <x>.Dockerfile, <x>.dockerfile. "
         "Subcommand: 'dockeropt verify Dockerfile' builds before/after and compares the images.",
     )
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--diff", dest="mode", action="store_const", const="diff", help="show a unified diff (default)")
-    mode.add_argument("--write", dest="mode", action="store_const", const="write", help="rewrite files in place")
-    mode.add_argument("--check", dest="mode", action="store_const", const="check", help="exit 1 if anything would change")
-    p.add_argument("--format", choices=("diff", "json"), default="diff", help="output format")
-    p.add_argument("--select", default="", help="comma-separated rule ids or hadolint codes to run")
-    p.add_argument("--ignore", default="", help="comma-separated rule ids or hadolint codes to skip")
+    mode.add_argument("--write", dest="mode", action="store_const", const="write",
+                      help="rewrite files in place (atomically; - writes the result to stdout)")
+    mode.add_argument("--check", dest="mode", action="store_const", const="check",
+                      help="list the files that would change ('would rewrite PATH'); exit 1 if any")
+    p.add_argument("--format", choices=("diff", "json"), default="diff",
+                   help="output format: text and diffs, or one JSON document on stdout")
+    p.add_argument("--select", default="", help="comma-separated rule ids or hadolint codes to run (any case)")
+    p.add_argument("--ignore", default="", help="comma-separated rule ids or hadolint codes to skip (any case)")
     p.add_argument("--unsafe-fixes", action="store_true", help="also apply rules marked unsafe")
     p.add_argument("--cache-strategy", choices=("clean", "mount"), default="clean",
                    help="delete package-manager caches (clean) or use BuildKit cache mounts (mount)")
     p.add_argument("--list-rules", action="store_true", help="print the rules and exit")
-    p.add_argument("-q", "--quiet", action="store_true", help="no summary line")
-    p.add_argument("paths", nargs="*", metavar="PATH", help="file, directory, or - for stdin")
+    p.add_argument("-q", "--quiet", action="store_true", help="no summary line and no 'rewrote PATH' lines")
+    p.add_argument("--version", action="version", version=f"dockeropt {__version__}",
+                   help="print the version and exit")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="file, directory (searched), or - for stdin")
     p.set_defaults(mode="diff")
     return p
 
@@ -67,30 +60,36 @@ def _split(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
-def _read(path: str) -> str:
-    data = sys.stdin.buffer.read() if path == "-" else open(path, "rb").read()
-    return data.decode("utf-8", "surrogateescape")
+def _rule_names(value: str) -> list[str]:
+    """Rule ids and hadolint codes in any case (``dl3059``), spelled as the registry spells them."""
+    from dockeropt.rewriter.rules import ALL_RULES
+
+    canonical = {"all": "all"}
+    for rule in ALL_RULES:
+        canonical[rule.id.lower()] = rule.id
+        for code in rule.hadolint:
+            canonical[code.lower()] = code
+    return [canonical.get(name.lower(), name) for name in _split(value)]
 
 
-def write_atomic(path: str, text: str) -> None:
-    """Replace ``path`` with ``text`` all at once (temp file + rename), keeping its mode."""
-    import tempfile
+def _check_rules(select: list[str], ignore: list[str], unsafe: bool) -> str | None:
+    """An error message for a bad --select/--ignore, else None."""
+    from dockeropt.rewriter.engine import UnknownRuleError, select_rules
+    from dockeropt.rewriter.rules import ALL_RULES
 
-    target = os.path.realpath(path)
-    directory = os.path.dirname(target) or "."
-    mode = os.stat(target).st_mode & 0o7777
-    fd, tmp = tempfile.mkstemp(prefix=".dockeropt-", dir=directory)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(text.encode("utf-8", "surrogateescape"))
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        select_rules(select, ignore, unsafe)
+    except UnknownRuleError as e:
+        return f"{e} (see --list-rules)"
+    if unsafe:
+        return None
+    for name in select:
+        named = [r for r in ALL_RULES if name == r.id or name in r.hadolint]
+        if named and not any(r.safe for r in named):
+            ids = ", ".join(r.id for r in named)
+            what = name if name == ids else f"{name} ({ids})"
+            return f"{what} is an unsafe fix: add --unsafe-fixes to apply it"
+    return None
 
 
 def list_rules(out) -> None:
@@ -104,71 +103,186 @@ def list_rules(out) -> None:
         out.write("  ".join(c.ljust(w) for c, w in zip(row, widths)) + "  " + row[3] + "\n")
 
 
+class _Terminated(BaseException):
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_terminated(signum, frame):
+    raise _Terminated(signum)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """The ``dockeropt`` command. Returns the exit code (argparse exits by itself on bad options)."""
+    import signal
+
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["verify"]:
-        return verify_main(argv[1:])
+    previous = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            try:
+                previous[sig] = signal.signal(sig, _raise_terminated)
+            except (ValueError, OSError):  # not the main thread
+                pass
+    try:
+        if argv[:1] == ["verify"]:
+            return verify_main(argv[1:])
+        return _run(argv)
+    except KeyboardInterrupt:
+        _stderr_line("dockeropt: interrupted")
+        return EXIT_INTERRUPTED
+    except _Terminated as e:
+        _stderr_line("dockeropt: terminated")
+        return 128 + e.signum
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+    except Exception as e:  # noqa: BLE001 - one line, never a traceback, never exit 1
+        if _debug():
+            raise
+        _stderr_line(f"dockeropt: internal error: {escape(f'{type(e).__name__}: {e}')}")
+        return EXIT_ERROR
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _stderr_line(line: str) -> None:
+    try:
+        if sys.stderr.isatty():
+            sys.stderr.write("\r\x1b[K")  # over a progress line
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def _silence_stdout() -> None:
+    """After EPIPE: point stdout at /dev/null so the interpreter's final flush does not complain."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+class _Output:
+    """stdout (bytes, so undecodable input bytes come out as they came in) and stderr (escaped
+    messages) with an optional progress line on a terminal, cleared before anything else."""
+
+    def __init__(self, out, err, progress: bool):
+        self.out, self.err, self.progress = out, err, progress
+        self._line = False
+
+    def stdout(self, text: str) -> None:
+        self.clear()
+        buffer = getattr(self.out, "buffer", None)
+        if buffer is None:
+            self.out.write(text)
+            return
+        self.out.flush()
+        buffer.write(text.encode("utf-8", "surrogateescape"))
+        buffer.flush()
+
+    def message(self, line: str) -> None:
+        self.clear()
+        self.err.write(line + "\n")
+        self.err.flush()
+
+    def step(self, i: int, total: int, name: str) -> None:
+        if self.progress:
+            shown = quote_path(name)
+            shown = shown if len(shown) <= 60 else "..." + shown[-57:]
+            self.err.write(f"\r\x1b[K[{i}/{total}] {shown}")
+            self.err.flush()
+            self._line = True
+
+    def clear(self) -> None:
+        if self._line:
+            self.err.write("\r\x1b[K")
+            self._line = False
+
+
+def _run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
-    out, err = sys.stdout, sys.stderr
     if args.list_rules:
-        list_rules(out)
+        list_rules(sys.stdout)
         return EXIT_OK
+    err = sys.stderr
     if not args.paths:
         err.write("dockeropt: no PATH given (a file, a directory, or - for stdin); see --help\n")
         return EXIT_ERROR
 
     from dockeropt.report.diff import explain, unified_diff
-    from dockeropt.rewriter.engine import UnknownRuleError, rewrite, select_rules
     from dockeropt.syntax.errors import DockerfileSyntaxError
 
-    try:
-        select_rules(_split(args.select), _split(args.ignore), args.unsafe_fixes)
-    except UnknownRuleError as e:
-        err.write(f"dockeropt: {e} (see --list-rules)\n")
+    select, ignore = _rule_names(args.select), _rule_names(args.ignore)
+    problem = _check_rules(select, ignore, args.unsafe_fixes)
+    if problem:
+        err.write(f"dockeropt: {problem}\n")
         return EXIT_ERROR
 
-    files = discover(args.paths)
-    if not files:
-        err.write("dockeropt: no Dockerfiles found\n")
-        return EXIT_ERROR
-    progress = err.isatty() and len(files) > 20 and args.format != "json"
+    as_json = args.format == "json"
     errors = changed = 0
-    report = []
+    report: list[dict] = []
+    early: list[str] = []
+
+    def found_error(path: str, message: str) -> None:
+        nonlocal errors
+        errors += 1
+        early.append(f"{quote_path(path)}: {escape(message)}")
+        report.append({"path": path, "error": {"line": 0, "column": 0, "message": message}})
+
+    def found_note(path: str, message: str) -> None:
+        early.append(f"{quote_path(path)}: note: {escape(message)}")
+
+    files = discover(args.paths, on_note=found_note, on_error=found_error)
+    progress = len(files) > PROGRESS_MIN_FILES and not as_json and _isatty(err)
+    io = _Output(sys.stdout, err, progress)
+    for line in early:
+        io.message(line)
+    if not files:
+        io.message("dockeropt: no Dockerfiles found")
+        return EXIT_ERROR
+
+    from dockeropt.rewriter import engine
+
     for i, path in enumerate(files, 1):
         name = "<stdin>" if path == "-" else path
-        if progress:
-            err.write(f"\r\x1b[K[{i}/{len(files)}] {name[-60:]}")
-            err.flush()
+        shown = quote_path(name)
+        io.step(i, len(files), name)
         try:
-            text = _read(path)
-            result = rewrite(
-                text,
-                select=_split(args.select),
-                ignore=_split(args.ignore),
-                unsafe=args.unsafe_fixes,
-                cache_strategy=args.cache_strategy,
-                path=name,
-            )
+            outcome = _one_file(path, name, args, select, ignore, engine.rewrite)
         except DockerfileSyntaxError as e:
             errors += 1
-            _clear(progress, err)
-            err.write(f"{name}:{e.line}:{e.column}: {e.message}\n")
+            io.message(f"{shown}:{e.line}:{e.column}: {escape(e.message)}")
             report.append({"path": name, "error": {"line": e.line, "column": e.column, "message": e.message}})
             continue
-        except OSError as e:
+        except _FileError as e:
             errors += 1
-            _clear(progress, err)
-            err.write(f"{name}: {e.strerror or e}\n")
-            report.append({"path": name, "error": {"line": 0, "column": 0, "message": str(e.strerror or e)}})
+            io.message(f"{shown}: {escape(e.message)}")
+            report.append({"path": name, "error": {"line": 0, "column": 0, "message": e.message}})
             continue
+        except Exception as e:  # noqa: BLE001 - a bug: one line, the other files go on
+            if _debug():
+                raise
+            errors += 1
+            io.message(f"dockeropt: internal error in {shown}: {escape(f'{type(e).__name__}: {e}')}")
+            report.append({"path": name, "error": {"line": 0, "column": 0,
+                                                   "message": f"internal error: {type(e).__name__}: {e}"}})
+            continue
+        result, write_error = outcome
         for note in result.notes:
-            _clear(progress, err)
-            err.write(f"{name}: note: {note}\n")
-        wants_diff = args.format == "json" or args.mode == "diff"
-        diff = unified_diff(name, result.original, result.text) if result.changed and wants_diff else ""
-        if result.changed:
+            io.message(f"{shown}: note: {escape(note)}")
+        if result.changed and not write_error:  # with --write: files actually written
             changed += 1
-        report.append({
+        diff = ""
+        if result.changed and (as_json or args.mode == "diff"):
+            diff = unified_diff(name, result.original, result.text)
+        entry = {
             "path": name,
             "changed": result.changed,
             "changes": [
@@ -180,35 +294,35 @@ def main(argv: list[str] | None = None) -> int:
                 for f in result.findings
             ],
             "diff": diff,
-        })
-        if args.mode == "write" and result.changed:
-            if path == "-":
-                out.write(result.text)
+        }
+        if write_error:
+            errors += 1
+            entry["error"] = {"line": 0, "column": 0, "message": write_error}
+            io.message(f"{shown}: {escape(write_error)}")
+        report.append(entry)
+        if args.mode == "write" and path == "-":
+            if as_json:
+                entry["text"] = result.text
             else:
-                try:
-                    write_atomic(path, result.text)
-                except OSError as e:
-                    errors += 1
-                    err.write(f"{name}: cannot write: {e.strerror or e}\n")
-                    continue
-        elif args.mode == "write" and path == "-":
-            out.write(result.text)
-        if args.format == "diff" and args.mode == "diff" and (result.changed or result.findings):
-            _clear(progress, err)
-            out.write(explain(name, [*result.changes, *result.findings]))
-            out.write(diff)
-    _clear(progress, err)
-    if args.format == "json":
+                io.stdout(result.text)
+        if as_json:
+            continue
+        if args.mode == "diff" and (result.changed or result.findings):
+            io.stdout(explain(name, [*result.changes, *result.findings]) + diff)
+        elif args.mode == "check" and result.changed:
+            io.stdout(f"would rewrite {shown}\n")
+        elif args.mode == "write" and result.changed and path != "-" and not write_error and not args.quiet:
+            io.message(f"rewrote {shown}")
+    io.clear()
+    if as_json:
         import json
 
-        json.dump({"files": report}, out, indent=2)
-        out.write("\n")
+        io.stdout(json.dumps({"files": report}, indent=2) + "\n")
     if not args.quiet:
         verb = {"write": "rewritten", "check": "would be rewritten", "diff": "would be rewritten"}[args.mode]
-        err.write(
+        io.message(
             f"dockeropt: {len(files)} file(s) checked, {changed} {verb}"
             + (f", {errors} error(s)" if errors else "")
-            + "\n"
         )
     if errors:
         return EXIT_ERROR
@@ -217,46 +331,126 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_OK
 
 
-def verify_main(argv: list[str]) -> int:
-    """``dockeropt verify``: rewrite, then build both versions and compare the images."""
+class _FileError(Exception):
+    """A file that cannot be read: ``message`` says why (shown after ``path:``)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _read(path: str):
+    """(text, bytes, status) of a file, or of stdin for ``-`` (status None). Raises _FileError."""
+    from dockeropt.files import read_file
+
+    try:
+        if path == "-":
+            data, st = sys.stdin.buffer.read(), None
+        else:
+            data, st = read_file(path)
+    except OSError as e:
+        raise _FileError(e.strerror or str(e)) from None
+    return data.decode("utf-8", "surrogateescape"), data, st
+
+
+def _one_file(path: str, name: str, args, select, ignore, rewrite):
+    """Rewrite one file (and write it back with --write). -> (result, write error or None)."""
+    from dockeropt.files import NotWritten, write_back
+
+    text, data, st = _read(path)
+    result = rewrite(
+        text,
+        select=select,
+        ignore=ignore,
+        unsafe=args.unsafe_fixes,
+        cache_strategy=args.cache_strategy,
+        path=name,
+    )
+    if args.mode != "write" or path == "-" or not result.changed:
+        return result, None
+    try:
+        write_back(path, result.text.encode("utf-8", "surrogateescape"), data, st)
+    except NotWritten as e:
+        return result, f"not written: {e}"
+    except OSError as e:
+        return result, f"not written: {e.strerror or e}"
+    return result, None
+
+
+def _isatty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def build_verify_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="dockeropt verify",
         description="Build the original and the rewritten Dockerfile with a real engine and compare "
         "layers, bytes and file trees. Exit 0: same files, not bigger; 1: differs or bigger; "
-        "2: cannot verify (no engine, base image missing, syntax error).",
+        "2: cannot verify (no engine, base image missing, syntax error, unreadable file).",
     )
-    p.add_argument("dockerfile", metavar="Dockerfile")
-    p.add_argument("--engine", choices=("auto", "buildah", "podman", "docker"), default="auto")
+    p.add_argument("dockerfile", metavar="Dockerfile",
+                   help="the Dockerfile to rewrite and verify (a path: stdin cannot be built)")
+    p.add_argument("--engine", choices=("auto", "buildah", "podman", "docker"), default="auto",
+                   help="build engine (auto: docker if a daemon answers, else podman, else buildah)")
     p.add_argument("--context", default=None, help="build context (default: the Dockerfile's directory)")
-    p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
-    p.add_argument("--select", default="")
-    p.add_argument("--ignore", default="")
-    p.add_argument("--unsafe-fixes", action="store_true")
-    p.add_argument("--cache-strategy", choices=("clean", "mount"), default="clean")
-    args = p.parse_args(argv)
+    p.add_argument("--format", choices=("text", "json", "markdown"), default="text",
+                   help="report format (markdown for pull-request comments)")
+    p.add_argument("--select", default="", help="comma-separated rule ids or hadolint codes to run (any case)")
+    p.add_argument("--ignore", default="", help="comma-separated rule ids or hadolint codes to skip (any case)")
+    p.add_argument("--unsafe-fixes", action="store_true", help="also apply rules marked unsafe")
+    p.add_argument("--cache-strategy", choices=("clean", "mount"), default="clean",
+                   help="delete package-manager caches (clean) or use BuildKit cache mounts (mount)")
+    return p
 
-    from dockeropt.rewriter.engine import UnknownRuleError, rewrite
+
+def verify_main(argv: list[str]) -> int:
+    """``dockeropt verify``: rewrite, then build both versions and compare the images."""
+    args = build_verify_parser().parse_args(argv)
+    err = sys.stderr
+    if args.dockerfile == "-":
+        err.write("dockeropt verify: verify needs a Dockerfile path, not - (stdin): it builds the file "
+                  "in its build context; save the text to a file first\n")
+        return EXIT_ERROR
+    shown = quote_path(args.dockerfile)
+    select, ignore = _rule_names(args.select), _rule_names(args.ignore)
+    problem = _check_rules(select, ignore, args.unsafe_fixes)
+    if problem:
+        err.write(f"dockeropt verify: {problem}\n")
+        return EXIT_ERROR
+
+    from dockeropt.rewriter.engine import rewrite
     from dockeropt.syntax.errors import DockerfileSyntaxError
-    from dockeropt.verify.run import run_verify, stderr_progress
 
     try:
+        text, _, _ = _read(args.dockerfile)
         result = rewrite(
-            _read(args.dockerfile),
-            select=_split(args.select),
-            ignore=_split(args.ignore),
+            text,
+            select=select,
+            ignore=ignore,
             unsafe=args.unsafe_fixes,
             cache_strategy=args.cache_strategy,
             path=args.dockerfile,
         )
     except DockerfileSyntaxError as e:
-        sys.stderr.write(f"{args.dockerfile}:{e.line}:{e.column}: {e.message}\n")
+        err.write(f"{shown}:{e.line}:{e.column}: {escape(e.message)}\n")
         return EXIT_ERROR
-    except (OSError, UnknownRuleError) as e:
-        sys.stderr.write(f"dockeropt verify: {getattr(e, 'strerror', None) or e}\n")
+    except _FileError as e:
+        err.write(f"{shown}: {escape(e.message)}\n")
+        return EXIT_ERROR
+    except Exception as e:  # noqa: BLE001
+        if _debug():
+            raise
+        err.write(f"dockeropt: internal error in {shown}: {escape(f'{type(e).__name__}: {e}')}\n")
         return EXIT_ERROR
     if not result.changed:
-        sys.stderr.write(f"dockeropt verify: {args.dockerfile}: no changes to verify\n")
+        err.write(f"dockeropt verify: {shown}: no changes to verify\n")
         return EXIT_OK
+
+    from dockeropt.verify.run import run_verify, stderr_progress
+
     code, output = run_verify(
         args.dockerfile,
         engine=args.engine,
@@ -267,8 +461,3 @@ def verify_main(argv: list[str]) -> int:
     )
     sys.stdout.write(output)
     return code
-
-
-def _clear(progress: bool, err) -> None:
-    if progress:
-        err.write("\r\x1b[K")
