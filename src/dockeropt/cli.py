@@ -343,14 +343,29 @@ def _read(path: str):
     """(text, bytes, status) of a file, or of stdin for ``-`` (status None). Raises _FileError."""
     from dockeropt.files import read_file
 
+    limit = _max_bytes()
     try:
         if path == "-":
-            data, st = sys.stdin.buffer.read(), None
+            data, st = sys.stdin.buffer.read(limit + 1), None
         else:
-            data, st = read_file(path)
+            data, st = read_file(path, limit)
     except OSError as e:
         raise _FileError(e.strerror or str(e)) from None
+    if len(data) > limit:
+        raise _FileError(
+            f"larger than {limit:,} bytes, the most dockeropt reads (real Dockerfiles stay under 1 MB; "
+            "DOCKEROPT_MAX_BYTES raises the limit)"
+        )
     return data.decode("utf-8", "surrogateescape"), data, st
+
+
+def _max_bytes() -> int:
+    """Files are refused above this size, up front: time and memory grow linearly with the
+    input (benchmarks/scaling.py), and 8 MiB is ~100x the largest public Dockerfile."""
+    try:
+        return max(1, int(os.environ.get("DOCKEROPT_MAX_BYTES", "")))
+    except ValueError:
+        return 8 << 20
 
 
 def _one_file(path: str, name: str, args, select, ignore, rewrite):

@@ -131,8 +131,9 @@ class NotWritten(Exception):
     """``write_back`` refused; the file is as it was."""
 
 
-def read_file(path: str) -> tuple[bytes, os.stat_result]:
-    """The bytes of a regular file, and its status when read. Never blocks on a FIFO."""
+def read_file(path: str, limit: int | None = None) -> tuple[bytes, os.stat_result]:
+    """The bytes of a regular file, and its status when read. Never blocks on a FIFO. With
+    ``limit``, a file larger than that is not read: its first ``limit + 1`` bytes come back."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
     fd = os.open(path, flags)
     try:
@@ -140,11 +141,13 @@ def read_file(path: str) -> tuple[bytes, os.stat_result]:
         if not stat.S_ISREG(st.st_mode):
             raise NotRegularFile(f"not a regular file ({file_kind(st.st_mode)})")
         chunks = []
-        while True:
+        size = 0
+        while limit is None or size <= limit:
             chunk = os.read(fd, max(st.st_size + 1, 1 << 16))
             if not chunk:
                 break
             chunks.append(chunk)
+            size += len(chunk)
         return b"".join(chunks), st
     finally:
         os.close(fd)

@@ -8,6 +8,7 @@ nothing, so the output is a fixpoint: rewriting it again changes nothing.
 from __future__ import annotations
 
 import os
+from bisect import bisect_left, bisect_right, insort
 from dataclasses import dataclass, field, replace
 
 from dockeropt.rewriter.base import Change, Context, Options, Rule, apply_edits
@@ -87,16 +88,17 @@ def rewrite(
         findings: list[Change] = []
         for rule in rules:
             accepted: list[Change] = []
-            taken: list[tuple[int, int]] = []
+            taken = _Spans()
             for change in rule.check(ctx):
                 if not change.edits:
                     findings.append(change)
                     continue
                 spans = [(e.start, e.end) for e in change.edits]
-                if any(_overlaps(s, t) for s in spans for t in taken):
+                if any(taken.overlaps(s) for s in spans):
                     continue
                 accepted.append(change)
-                taken.extend(spans)
+                for s in spans:
+                    taken.add(s)
             if not accepted:
                 continue
             edits = [e for c in accepted for e in c.edits]
@@ -109,11 +111,14 @@ def rewrite(
                 fresh = _fresh(tree, new_tree)
                 check_instructions(new_tree, only=fresh)
             except DockerfileSyntaxError as e:
-                result.notes.append(f"{rule.id}: change dropped, its output would not parse ({e})")
+                result.notes.append(f"{rule.id}: a change was not made: dockeropt's own check found that its "
+                                    f"output would not parse ({e}); your file is fine, please report this")
                 continue
             broken = _broken_shell(new_tree, fresh)
             if broken:
-                result.notes.append(f"{rule.id}: change dropped, it would break the shell of line {broken}")
+                result.notes.append(f"{rule.id}: a change was not made: dockeropt's own check could not read the "
+                                    f"shell of the RUN it would write at line {lines.line(broken, len(lines.steps))}; "
+                                    "your file is fine")
                 continue
             if new_text == current:
                 continue
@@ -150,6 +155,7 @@ class LineMap:
     def __init__(self) -> None:
         # per application: (old_start, old_end, new_start, new_end) line ranges of each edit
         self.steps: list[list[tuple[int, int, int, int]]] = []
+        self.new_starts: list[list[int]] = []
 
     def record(self, text: str, edits) -> None:
         spans = []
@@ -162,21 +168,19 @@ class LineMap:
             new_end = new_start + (old_end - old_start) + e.new.count("\n") - text.count("\n", e.start, e.end)
             spans.append((old_start, old_end, new_start, new_end))
             delta = new_end - old_end
-        self.steps.append(spans)
+        self.steps.append(spans)  # in file order: old and new starts both increase
+        self.new_starts.append([span[2] for span in spans])
 
     def line(self, line: int, upto: int, end: bool = False) -> int:
-        for spans in reversed(self.steps[:upto]):
-            shift = 0
-            for old_start, old_end, new_start, new_end in spans:
-                if line < new_start:
-                    break
-                if line <= new_end:
-                    line = old_end if end else old_start
-                    shift = None
-                    break
-                shift = old_end - new_end
-            if shift is not None:
-                line += shift
+        for step in range(upto - 1, -1, -1):
+            k = bisect_right(self.new_starts[step], line) - 1  # the last edit starting at or before it
+            if k < 0:
+                continue
+            old_start, old_end, new_start, new_end = self.steps[step][k]
+            if line <= new_end:
+                line = old_end if end else old_start
+            else:
+                line += old_end - new_end
         return line
 
     def to_original(self, change: Change, upto: int) -> Change:
@@ -199,8 +203,6 @@ class _LineIndex:
             i = find("\n", i + 1)
 
     def __call__(self, offset: int) -> int:
-        from bisect import bisect_right
-
         return bisect_right(self.starts, offset)
 
 
@@ -226,6 +228,29 @@ def _broken_shell(new: Dockerfile, fresh: set[int]) -> int | None:
             if not parse_cached(ins.rest).ok:
                 return ins.start_line
     return None
+
+
+class _Spans:
+    """Disjoint character spans taken by accepted edits; overlap tests in O(log n)."""
+
+    def __init__(self) -> None:
+        self.spans: list[tuple[int, int]] = []  # sorted by start
+
+    def overlaps(self, span: tuple[int, int]) -> bool:
+        k = bisect_left(self.spans, span)
+        for j in (k - 1, k):
+            if 0 <= j < len(self.spans) and _overlaps(span, self.spans[j]):
+                return True
+        # a run of empty spans at the same start: bisect may land between equal starts
+        j = k + 1
+        while j < len(self.spans) and self.spans[j][0] < span[1]:
+            if _overlaps(span, self.spans[j]):
+                return True
+            j += 1
+        return False
+
+    def add(self, span: tuple[int, int]) -> None:
+        insort(self.spans, span)
 
 
 def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:

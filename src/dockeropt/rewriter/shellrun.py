@@ -9,6 +9,7 @@ cleanly (`ShellScript.ok`). Everything else is left alone.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -156,11 +157,27 @@ class Layout:
         own = [line for ins in group for line in _continued_lines(ins)]
         leading, trailing = _chain_breaks(group)
         if not leading and not trailing:
-            leading, trailing = _chain_breaks([i for i in ctx.tree.instructions if isinstance(i, n.Run)])
+            leading, trailing = _file_chain_breaks(ctx)
         style = leading if len(leading) > len(trailing) else trailing
         indent = _most_common(style) if any(style) else ""
-        indent = indent or _common_indent(own or _file_sample(ctx)) or "    "
+        indent = indent or (_common_indent(own) if own else _file_indent(ctx)) or "    "
         return cls(escape, newline, indent, len(leading) > len(trailing), multiline=bool(own))
+
+
+def _file_chain_breaks(ctx: Context) -> tuple[list[str], list[str]]:
+    """``_chain_breaks`` of every RUN of the file, computed once per tree."""
+    found = ctx.memo.get("layout_breaks")
+    if found is None:
+        found = ctx.memo["layout_breaks"] = _chain_breaks([i for i in ctx.tree.instructions if isinstance(i, n.Run)])
+    return found
+
+
+def _file_indent(ctx: Context) -> str:
+    """``_common_indent`` of the continued lines of every RUN of the file, computed once per tree."""
+    found = ctx.memo.get("layout_indent")
+    if found is None:
+        found = ctx.memo["layout_indent"] = _common_indent(_file_sample(ctx))
+    return found
 
 
 def _chain_breaks(group: list[n.Instruction]) -> tuple[list[str], list[str]]:
@@ -208,7 +225,8 @@ _INDENT = re.compile(r"[ \t]*")
 def _most_common(items: list[str]) -> str:
     """The most frequent item; on a tie the one seen first (never set order: it depends on
     PYTHONHASHSEED, and the output must be the same on every run)."""
-    return max(dict.fromkeys(items), key=items.count)
+    counts = Counter(items)  # insertion-ordered: max() keeps the first of equal counts
+    return max(counts, key=counts.__getitem__)
 
 
 def _common_indent(lines: list[str]) -> str:

@@ -96,6 +96,16 @@ def _has_directive_comment(ins: n.Instruction) -> bool:
     return False
 
 
+# Commands in one merged `&&` chain at most: beyond that the RUN is unreadable and the shell
+# parser's nesting limit is near (a merged RUN must still parse, or the engine drops it).
+MAX_CHAIN = 200
+
+
+def _chain_length(view: RunView) -> int:
+    script = view.script
+    return len(script.lists[0].pipelines) if script.is_and_chain() else 1
+
+
 class MergeRuns(Rule):
     id = "merge-runs"
     summary = "Merge consecutive RUN instructions into one layer"
@@ -189,6 +199,8 @@ class MergeRuns(Rule):
         if assigned and _reads_any(view.ins.rest, assigned):
             names = ", ".join(sorted(n for n in assigned if _reads_any(view.ins.rest, {n})))
             return f"it reads {names}, which an earlier RUN of the group sets in its own shell"
+        if sum(map(_chain_length, group)) + _chain_length(view) > MAX_CHAIN:
+            return f"the merged RUN already has the most commands one RUN gets ({MAX_CHAIN})"
         if any(find_commands(m.script, "rm") for m in group) and _rpm_installs(view.script):
             return ""  # hadolint would take the earlier rm for this install's clean-up
         if len(group) >= 1 and not view.script.is_and_chain() and view.script.has_trailing_comment:
@@ -205,7 +217,8 @@ class MergeRuns(Rule):
         for k, m in enumerate(group[1:], 1):
             comments = tuple(c.text for c in m.ins.leading_lines if isinstance(c, n.Comment))
             text += layout.join(self._command(m, wrap=wraps[k] is not None), comments)
-        message = f"{len(group)} consecutive RUNs (lines {', '.join(map(str, numbers))}) become one layer"
+        shown = numbers if len(numbers) <= 8 else [*numbers[:3], "…", *numbers[-2:]]
+        message = f"{len(group)} consecutive RUNs (lines {', '.join(map(str, shown))}) become one layer"
         notes = [f"line {k} {w}" for k, w in zip(numbers, wraps) if w]
         if notes:
             message += "; wrapped in ( ): " + "; ".join(notes)
