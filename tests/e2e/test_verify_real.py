@@ -1,5 +1,6 @@
 """dockeropt.verify against real buildah builds: a deliberately wrong rewrite must be caught
-(exit 1, naming the paths), and a missing base image must give exit 2 with a clear message."""
+(exit 1, naming the paths or the line whose failure it hides), a rewrite that keeps a failure
+passes (exit 0), and a missing base image must give exit 2 with a clear message."""
 
 from __future__ import annotations
 
@@ -55,8 +56,31 @@ def test_rewrite_that_does_not_build_is_exit_1(tmp_path, e2e_engine):
     code, out = run_verify(tmp_path / "Dockerfile", engine=e2e_engine, rewritten_text=naive, fmt="markdown")
     print(out)
     assert code == 1
-    assert "does not build" in out
+    assert "the rewrite breaks the build at lines 2-3 (rewritten line 2: exit status 1)" in out
     assert "| layers | 3 |" in out
+
+
+@pytest.mark.e2e
+def test_hidden_failure_and_kept_failure(tmp_path, e2e_engine):
+    """The errexit trap with real builds: `( set -e; false; ... ) && next` hides the failure
+    (exit 1, naming the original line); `&&` between plain RUNs keeps it (exit 0, both fail)."""
+    (tmp_path / "Dockerfile").write_text(
+        "FROM debian:bookworm-slim\nRUN set -e; false; echo a > /a\nRUN echo b > /b\n"
+    )
+    hiding = "FROM debian:bookworm-slim\nRUN ( set -e; false; echo a > /a ) && \\\n    echo b > /b\n"
+    code, out = run_verify(tmp_path / "Dockerfile", engine=e2e_engine, rewritten_text=hiding, fmt="json")
+    print(out)
+    report = json.loads(out)
+    assert code == 1 and report["exit_code"] == 1
+    assert "the rewrite hides a failure at line 2" in report["headline"]
+    assert report["original_build"]["failure"]["line"] == 2
+    assert report["original_build"]["failure"]["exit_status"] == 1
+    assert report["rewritten_build"]["built"] is True
+    keeping = "FROM debian:bookworm-slim\nRUN set -e; false; echo a > /a && \\\n    echo b > /b\n"
+    code, out = run_verify(tmp_path / "Dockerfile", engine=e2e_engine, rewritten_text=keeping, fmt="text")
+    print(out)
+    assert code == 0
+    assert "both builds fail at line 2 (as they should)" in out and "Traceback" not in out
 
 
 @pytest.mark.e2e

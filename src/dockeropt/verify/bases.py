@@ -9,14 +9,30 @@ continuations, comment lines, heredoc bodies and global ``ARG`` defaults (``FROM
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 _DIRECTIVE = re.compile(r"^\s*#\s*([a-zA-Z]+)\s*=\s*(\S+)\s*$")
 _HEREDOC = re.compile(r"<<(-?)\s*([\"']?)([A-Za-z_][A-Za-z0-9_]*)\2")
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
 
 
+@dataclass(frozen=True)
+class LogicalLine:
+    """One instruction: its text joined over continuations (comment lines inside dropped) and
+    the 1-based lines of the file it spans (heredoc bodies included)."""
+
+    text: str
+    line: int
+    end_line: int
+
+
 def logical_lines(text: str) -> list[str]:
     """Instructions joined over continuations, without comments and heredoc bodies."""
+    return [ll.text for ll in instructions(text)]
+
+
+def instructions(text: str) -> list[LogicalLine]:
+    """The instructions of a Dockerfile with the lines they span."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     escape = "\\"
     i = 0
@@ -28,8 +44,9 @@ def logical_lines(text: str) -> list[str]:
         if m.group(1).lower() == "escape" and m.group(2) in ("`", "\\"):
             escape = m.group(2)
         i += 1
-    out: list[str] = []
+    out: list[LogicalLine] = []
     cur: list[str] = []
+    start = 0
     while i < len(lines):
         line = lines[i]
         i += 1
@@ -38,6 +55,8 @@ def logical_lines(text: str) -> list[str]:
             continue
         if cur and stripped.startswith("#"):
             continue  # comment lines inside a continuation are dropped
+        if not cur:
+            start = i
         body = line.rstrip()
         if body.endswith(escape):
             cur.append(body[: -len(escape)])
@@ -45,7 +64,6 @@ def logical_lines(text: str) -> list[str]:
         cur.append(line)
         logical = " ".join(part.strip() for part in cur)
         cur = []
-        out.append(logical)
         # skip heredoc bodies (RUN <<EOF ... EOF)
         for m in _HEREDOC.finditer(logical):
             dash, word = m.group(1), m.group(3)
@@ -54,8 +72,9 @@ def logical_lines(text: str) -> list[str]:
                 i += 1
                 if (body_line.lstrip("\t") if dash else body_line) == word:
                     break
+        out.append(LogicalLine(logical, start, i))
     if cur:
-        out.append(" ".join(part.strip() for part in cur))
+        out.append(LogicalLine(" ".join(part.strip() for part in cur), start, len(lines)))
     return out
 
 

@@ -32,6 +32,7 @@ from typing import Callable, Mapping
 
 from .errors import BuildFailed, VerifyEnvironmentError
 from .image import ExportedImage, discard_from_layout, read_docker_archive, read_oci_layout
+from .outcome import is_step_line
 
 log = logging.getLogger("dockeropt.verify")
 
@@ -70,8 +71,11 @@ def _run(cmd: list[str], *, timeout: float = 600, check: bool = False, env=None)
     return p
 
 
-def _stream(cmd: list[str], progress: Progress | None, timeout: float, env=None) -> tuple[int, str]:
-    """Run ``cmd``, passing build step lines to ``progress``; -> (exit code, last output lines)."""
+def _stream(
+    cmd: list[str], progress: Progress | None, timeout: float, env=None, steps: list[str] | None = None
+) -> tuple[int, str]:
+    """Run ``cmd``, passing build step lines to ``progress`` (and appending them to ``steps``);
+    -> (exit code, last output lines)."""
     tail: deque[str] = deque(maxlen=300)
     log.debug("run: %s", " ".join(cmd))
     deadline = time.monotonic() + timeout
@@ -85,6 +89,8 @@ def _stream(cmd: list[str], progress: Progress | None, timeout: float, env=None)
     for line in proc.stdout:
         line = line.rstrip("\n")
         tail.append(line)
+        if steps is not None and is_step_line(line):
+            steps.append(line.strip())
         if progress and _is_step_line(line):
             progress("  " + line.strip()[:200])
         if time.monotonic() > deadline:
@@ -348,7 +354,8 @@ class _StorageEngine(Engine):
             return False
 
     def build_args(self) -> list[str]:
-        args = ["--layers", "--no-cache", "--pull=never", "--format", "docker"]
+        # --force-rm: a failed build leaves no working container behind
+        args = ["--layers", "--no-cache", "--pull=never", "--format", "docker", "--force-rm"]
         if self.isolation:
             args += ["--isolation", self.isolation]
         return args
@@ -371,15 +378,33 @@ class _StorageEngine(Engine):
             # nothing is left behind.
             (work / "tmp").mkdir()
             env = {**os.environ, "TMPDIR": str(work / "tmp")}
+            before = self._image_ids()
+            steps: list[str] = []
             t0 = time.monotonic()
-            code, out = _stream(cmd, progress, self.timeout, env=env)
+            code, out = _stream(cmd, progress, self.timeout, env=env, steps=steps)
             seconds = time.monotonic() - t0
             if code != 0:
-                raise BuildFailed(f"{self.exe} build failed (exit {code})", out)
+                # --layers committed the steps before the failure as untagged images: remove them
+                # (the working container is removed by --force-rm).
+                left = sorted((self._image_ids() or set()) - before) if before is not None else []
+                if left:
+                    try:  # one call: buildah orders the removals (children first)
+                        _run(self.global_args() + ["rmi", "-f", *left], timeout=300)
+                    except VerifyEnvironmentError:
+                        pass
+                raise BuildFailed(f"{self.exe} build failed (exit {code})", out, steps)
             image_id = iid.read_text().strip() if iid.exists() else ""
             return BuiltImage(tag=tag, image_id=image_id, seconds=seconds, log=out)
         finally:
             shutil.rmtree(work, ignore_errors=True)
+
+    def _image_ids(self) -> set[str] | None:
+        """Every image in the store (intermediate ones too); None when the engine does not say."""
+        try:
+            p = _run(self.global_args() + ["images", "-a", "-q", "--no-trunc", "--noheading"], timeout=120)
+        except VerifyEnvironmentError:
+            return None
+        return set(p.stdout.split()) if p.returncode == 0 else None
 
     def _fast_export_ok(self) -> bool:
         return bool(self.fast_export and self.storage_driver and shutil.which("skopeo"))
@@ -519,11 +544,12 @@ class DockerEngine(Engine):
             cmd = ["docker", "build", "--no-cache", "--progress=plain", "--iidfile", str(iid)]
             cmd += ["-t", tag, "-f", str(df), str(context_dir)]
             env = {**os.environ, "DOCKER_BUILDKIT": "1"}
+            steps: list[str] = []
             t0 = time.monotonic()
-            code, out = _stream(cmd, progress, self.timeout, env=env)
+            code, out = _stream(cmd, progress, self.timeout, env=env, steps=steps)
             seconds = time.monotonic() - t0
             if code != 0:
-                raise BuildFailed(f"docker build failed (exit {code})", out)
+                raise BuildFailed(f"docker build failed (exit {code})", out, steps)
             image_id = iid.read_text().strip() if iid.exists() else ""
             return BuiltImage(tag=tag, image_id=image_id, seconds=seconds, log=out)
         finally:

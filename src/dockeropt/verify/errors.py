@@ -15,8 +15,11 @@ class VerifyEnvironmentError(VerifyError):
 
 
 class BuildFailed(VerifyError):
-    """An engine could not build a Dockerfile.  ``log`` holds the end of the build output."""
+    """An engine could not build a Dockerfile.  ``log`` holds the end of the build output,
+    ``step_lines`` every line that announced a step (``STEP 3/5: RUN ...``), however long the
+    output was: :func:`dockeropt.verify.outcome.read_failure` reads both."""
 
-    def __init__(self, message: str, log: str = "") -> None:
+    def __init__(self, message: str, log: str = "", step_lines: list[str] | None = None) -> None:
         super().__init__(message)
         self.log = log
+        self.step_lines = list(step_lines or [])

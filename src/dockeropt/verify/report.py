@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from .outcome import Failure
 from .tree import TreeDiff
 
 # Compressed sizes vary by ~100 bytes between two no-cache builds of the same Dockerfile (gzip of
@@ -40,6 +41,45 @@ class ImageStats:
         }
 
 
+@dataclass
+class BuildResult:
+    """How one build ended.  ``failure`` is None when it built.  ``original_lines``: the lines
+    of the ORIGINAL file the failing instruction stands for (for the original build, the
+    instruction's own lines; for the rewritten one, the original instructions it contains)."""
+
+    seconds: float
+    failure: Failure | None = None
+    original_lines: tuple[int, int] | None = None
+    original_label: str = ""  # "line 4" / "lines 4-9" / "no line of the original"
+    log: str = ""  # the end of the build output, when it failed
+
+    @property
+    def built(self) -> bool:
+        return self.failure is None
+
+    def describe(self, rewritten: bool) -> str:
+        f = self.failure
+        if f is None:
+            return "builds"
+        if f.kind == "engine" or f.step is None:
+            return f"does not build, and the engine names no failing step ({f.reason.splitlines()[-1] if f.reason else '?'})"
+        status = f"exit status {f.exit_status}" if f.exit_status is not None else f.reason
+        where = f"line {f.step.line}"
+        if rewritten:
+            where = f"rewritten line {f.step.line} (original {self.original_label})"
+        text = f.step.text if len(f.step.text) <= 80 else f.step.text[:77] + "..."
+        return f"fails at {where}: {text} ({status})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "built": self.built,
+            "build_seconds": round(self.seconds, 2),
+            "failure": self.failure.to_dict() if self.failure else None,
+            "original_lines": list(self.original_lines) if self.original_lines else None,
+            "log_tail": self.log[-4000:] if self.log else "",
+        }
+
+
 def mb(n: int | float) -> str:
     return f"{n / 1e6:.1f} MB"
 
@@ -54,7 +94,9 @@ def _signed(n: float, unit: str = "", fmt: str = "{:.0f}") -> str:
 
 @dataclass
 class VerifyReport:
-    """What :func:`dockeropt.verify.verify` found.  ``exit_code``: 0 verified, 1 not verified."""
+    """What :func:`dockeropt.verify.verify` found.  ``exit_code``: 0 verified (same image, or
+    both builds fail at corresponding steps), 1 not verified.  ``verdict``: the outcome in words
+    when a build failed; ``original_build``/``rewritten_build``: how each build ended."""
 
     engine: str
     dockerfile: str
@@ -66,6 +108,13 @@ class VerifyReport:
     problems: list[str]
     identical: bool = False
     rewritten_build_log: str = ""
+    original_build: BuildResult | None = None
+    rewritten_build: BuildResult | None = None
+    verdict: str = ""
+
+    @property
+    def any_failed(self) -> bool:
+        return any(b is not None and not b.built for b in (self.original_build, self.rewritten_build))
 
     @property
     def exit_code(self) -> int:
@@ -78,6 +127,8 @@ class VerifyReport:
     def headline(self) -> str:
         if self.identical:
             return "verified: the rewrite changes nothing"
+        if self.verified and self.verdict:
+            return "verified: " + self.verdict
         o, r = self.original, self.rewritten
         if self.verified and o and r:
             dl = r.layers - o.layers
@@ -101,6 +152,9 @@ class VerifyReport:
             "config_diff": {k: {"original": a, "rewritten": b} for k, (a, b) in self.config_diff.items()},
             "ignored": [{"pattern": p, "why": w} for p, w in self.ignore_patterns],
             "problems": self.problems,
+            "verdict": self.verdict,
+            "original_build": self.original_build.to_dict() if self.original_build else None,
+            "rewritten_build": self.rewritten_build.to_dict() if self.rewritten_build else None,
             "rewritten_build_log_tail": self.rewritten_build_log[-4000:] if self.rewritten_build_log else "",
         }
 
@@ -131,41 +185,71 @@ class VerifyReport:
             lines.append(f"~ config {k}: {json.dumps(a)} -> {json.dumps(b)}")
         return lines
 
+    def _build_lines(self) -> list[tuple[str, str]]:
+        """("original", "fails at line 4: ..."), ("rewritten", "builds") when a build failed."""
+        if not self.any_failed:
+            return []
+        out = []
+        for name, b in (("original", self.original_build), ("rewritten", self.rewritten_build)):
+            if b is not None:
+                out.append((name, b.describe(rewritten=name == "rewritten")))
+        return out
+
+    def _failed_logs(self, limit: int = 30) -> list[tuple[str, list[str]]]:
+        out = []
+        for name, b in (("original", self.original_build), ("rewritten", self.rewritten_build)):
+            if b is not None and not b.built and b.log:
+                out.append((name, b.log.splitlines()[-limit:]))
+        if not out and self.rewritten_build_log and self.rewritten is None:
+            out.append(("rewritten", self.rewritten_build_log.splitlines()[-limit:]))
+        return out
+
     def to_markdown(self) -> str:
         out = [f"### dockeropt verify — `{self.dockerfile}` ({self.engine})", ""]
         if self.identical:
             return "\n".join(out + ["**" + self.headline() + "**", ""])
-        out += ["| | original | rewritten | change |", "|---|---:|---:|---:|"]
-        out += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in self._rows()]
-        out += ["", f"**{self.headline()}**", ""]
+        rows = self._rows()
+        if rows:
+            out += ["| | original | rewritten | change |", "|---|---:|---:|---:|"]
+            out += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+            out += [""]
+        builds = self._build_lines()
+        if builds:
+            out += ["| build | outcome |", "|---|---|"]
+            out += ["| " + name + " | " + what.replace("|", "\\|") + " |" for name, what in builds]
+            out += [""]
+        out += [f"**{self.headline()}**", ""]
         diff = self._difference_lines()
         if diff:
             out += ["Differences in the file tree / config:", "", "```diff", *diff, "```", ""]
-        if self.rewritten_build_log and self.rewritten is None:
-            out += ["Rewritten build output (end):", "", "```", *self.rewritten_build_log.splitlines()[-30:], "```", ""]
-        out += ["<details><summary>Paths not compared (caches and logs)</summary>", ""]
-        out += [f"- `{p}` — {w}" for p, w in self.ignore_patterns]
-        out += ["", "</details>", ""]
+        for name, lines in self._failed_logs():
+            out += [f"{name.capitalize()} build output (end):", "", "```", *lines, "```", ""]
+        if not self.any_failed:
+            out += ["<details><summary>Paths not compared (caches and logs)</summary>", ""]
+            out += [f"- `{p}` — {w}" for p, w in self.ignore_patterns]
+            out += ["", "</details>", ""]
         return "\n".join(out)
 
     def to_text(self) -> str:
         out = [f"dockeropt verify: {self.dockerfile} ({self.engine})"]
-        if not self.identical:
+        if not self.identical and self._rows():
             rows = [("", "original", "rewritten", "change"), *self._rows()]
             widths = [max(len(r[i]) for r in rows) for i in range(4)]
             for r in rows:
                 out.append("  " + "  ".join(
                     c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(r)
                 ).rstrip())
+        for name, what in self._build_lines():
+            out.append(f"  {name + ':':<10} {what}")
         out.append(self.headline())
         diff = self._difference_lines()
         if diff:
             out.append("differences:")
             out += ["  " + d for d in diff]
-        if self.rewritten_build_log and self.rewritten is None:
-            out.append("rewritten build output (end):")
-            out += ["  " + line for line in self.rewritten_build_log.splitlines()[-30:]]
-        if not self.identical:
+        for name, lines in self._failed_logs():
+            out.append(f"{name} build output (end):")
+            out += ["  " + line for line in lines]
+        if not self.identical and not self.any_failed:
             out.append("not compared: " + ", ".join(p for p, _ in self.ignore_patterns))
         return "\n".join(out) + "\n"
 

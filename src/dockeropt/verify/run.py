@@ -6,15 +6,17 @@ import json
 import logging
 import os
 import sys
+import time
 import uuid
 from pathlib import Path
 from typing import Any, Sequence
 
 from .bases import external_images
-from .engines import Engine, Progress, get_engine
+from .engines import BuiltImage, Engine, Progress, get_engine
 from .errors import BuildFailed, VerifyEnvironmentError, VerifyError
 from .image import LayerCache, measure
-from .report import ImageStats, VerifyReport, compressed_tolerance
+from .outcome import Failure, correspondence, read_failure
+from .report import BuildResult, ImageStats, VerifyReport, compressed_tolerance
 from .tree import DEFAULT_IGNORES, diff_trees
 
 log = logging.getLogger("dockeropt.verify")
@@ -96,11 +98,17 @@ def verify(
     """Build both texts with ``engine`` in ``context_dir`` and compare.
 
     Raises :class:`VerifyEnvironmentError` when there is no engine, a base image is missing or
-    the *original* does not build (nothing can be verified then).  A rewritten Dockerfile that does
-    not build, a file tree or image config that differs, or an image that got bigger (more layers,
-    more uncompressed bytes, more compressed bytes beyond a small tolerance) give a report with
-    ``exit_code == 1``.  ``rewritten_dockerignore`` (text) is used for the rewritten build only.
-    ``layer_cache`` lets several verifications read a shared base image's layers once.
+    the engine could not run the *original* build at all (its output names no failing step).
+
+    A build that fails at an instruction is an outcome, not an error: the rewrite must fail where
+    the original fails.  ``exit_code == 0`` when both build with the same file tree and config and
+    nothing got bigger, or when both fail at corresponding steps (the failing rewritten
+    instruction contains the failing original one; :func:`.outcome.correspondence`).
+    ``exit_code == 1`` when the rewrite hides a failure (original fails, rewrite builds), breaks
+    the build (the other way round), fails at a different step, or builds an image whose file
+    tree or config differ or that is bigger (more layers, more uncompressed bytes, more compressed
+    bytes beyond a small tolerance).  ``rewritten_dockerignore`` (text) is used for the rewritten
+    build only.  ``layer_cache`` lets several verifications read a shared base image's layers once.
     """
     progress = progress or _log_progress
     ignore = list(ignore)
@@ -121,39 +129,48 @@ def verify(
         check_environment(eng, [original_text, rewritten_text], progress)
 
         progress(f"building original (1/2) with {engine_label}…")
-        try:
-            b_orig = eng.build(original_text, context, tags[0], progress=progress)
-        except BuildFailed as e:
-            tail = "\n".join(e.log.splitlines()[-20:])
-            raise VerifyEnvironmentError(
-                f"the original {dockerfile_name} does not build with {eng.name}, so there is nothing "
-                f"to compare against:\n{tail}"
-            ) from e
-        built.append(tags[0])
-        progress(f"original built in {b_orig.seconds:.1f} s")
+        b_orig, orig_failed = _build(eng, original_text, context, tags[0], None, progress)
+        if orig_failed is not None:
+            f_orig, orig_log = orig_failed
+            if f_orig.kind == "engine":
+                tail = "\n".join(orig_log.splitlines()[-20:])
+                raise VerifyEnvironmentError(
+                    f"the original {dockerfile_name} does not build with {eng.name} and the engine names no "
+                    f"failing step (it could not start the build), so there is nothing to compare against:\n{tail}"
+                )
+            status = f"exit status {f_orig.exit_status}" if f_orig.exit_status is not None else f_orig.reason
+            progress(f"original fails at line {f_orig.step.line} ({status}) after {b_orig.seconds:.1f} s")
+        else:
+            built.append(tags[0])
+            progress(f"original built in {b_orig.seconds:.1f} s")
 
         progress("building rewritten (2/2)…")
-        problems: list[str] = []
-        b_new = None
-        new_log = ""
-        try:
-            b_new = eng.build(
-                rewritten_text, context, tags[1], ignorefile_text=rewritten_dockerignore, progress=progress
-            )
+        b_new, new_failed = _build(eng, rewritten_text, context, tags[1], rewritten_dockerignore, progress)
+        if new_failed is None:
             built.append(tags[1])
             progress(f"rewritten built in {b_new.seconds:.1f} s")
-        except BuildFailed as e:
-            new_log = e.log
-            problems.append(f"the rewritten {dockerfile_name} does not build ({e})")
+        else:
+            f_new = new_failed[0]
+            status = f"exit status {f_new.exit_status}" if f_new.exit_status is not None else f_new.reason
+            progress(f"rewritten fails at {f_new.where()} ({status}) after {b_new.seconds:.1f} s")
+        if orig_failed is not None or new_failed is not None:
+            report = _failure_report(
+                original_text, rewritten_text, b_orig, orig_failed, b_new, new_failed,
+                engine_label, dockerfile_name, ignore,
+            )
+            if report.original_build.built:  # measure the original, as when both build
+                cache = layer_cache if layer_cache is not None else LayerCache()
+                exported.append(eng.export(tags[0]))
+                report.original = _stats(measure(exported[-1], cache), b_orig.seconds)
+            progress(report.headline())
+            return report
+        problems: list[str] = []
 
         progress("measuring layers and file trees…")
         cache = layer_cache if layer_cache is not None else LayerCache()
         exported.append(eng.export(tags[0]))
         m_orig = measure(exported[-1], cache)
         s_orig = _stats(m_orig, b_orig.seconds)
-        if b_new is None:
-            return VerifyReport(engine_label, dockerfile_name, s_orig, None, None, {}, ignore, problems,
-                                rewritten_build_log=new_log)
         exported.append(eng.export(tags[1]))
         m_new = measure(exported[-1], cache)
         s_new = _stats(m_new, b_new.seconds)
@@ -172,7 +189,8 @@ def verify(
             problems.append(f"bigger uncompressed ({s_orig.uncompressed_bytes} -> {s_new.uncompressed_bytes} bytes)")
         if s_new.compressed_bytes > s_orig.compressed_bytes + compressed_tolerance(s_orig.compressed_bytes):
             problems.append(f"bigger compressed ({s_orig.compressed_bytes} -> {s_new.compressed_bytes} bytes)")
-        report = VerifyReport(engine_label, dockerfile_name, s_orig, s_new, tdiff, cdiff, ignore, problems)
+        report = VerifyReport(engine_label, dockerfile_name, s_orig, s_new, tdiff, cdiff, ignore, problems,
+                              original_build=BuildResult(b_orig.seconds), rewritten_build=BuildResult(b_new.seconds))
         progress(report.headline())
         return report
     finally:
@@ -184,6 +202,97 @@ def verify(
             eng.remove(t)
         if owns_engine:
             eng.close()
+
+
+def _build(eng: Engine, text: str, context: Path, tag: str, ignorefile_text: str | None, progress: Progress):
+    """-> (BuiltImage, None) or (a stand-in with the seconds spent, (Failure, build output))."""
+    t0 = time.monotonic()
+    try:
+        return eng.build(text, context, tag, ignorefile_text=ignorefile_text, progress=progress), None
+    except BuildFailed as e:
+        seconds = time.monotonic() - t0
+        failure = read_failure(text, e.log, e.step_lines)
+        if not e.log and failure.kind == "engine":
+            failure.reason = str(e)
+        return BuiltImage(tag, "", seconds, e.log), (failure, e.log)
+
+
+def _failure_report(
+    original_text: str,
+    rewritten_text: str,
+    b_orig: BuiltImage,
+    orig_failed: tuple[Failure, str] | None,
+    b_new: BuiltImage,
+    new_failed: tuple[Failure, str] | None,
+    engine_label: str,
+    dockerfile_name: str,
+    ignore: list[tuple[str, str]],
+) -> VerifyReport:
+    """The verdict when at least one build failed (the original's failure names a step)."""
+    corr = correspondence(original_text, rewritten_text)
+    f_orig, orig_log = orig_failed if orig_failed else (None, "")
+    f_new, new_log = new_failed if new_failed else (None, "")
+    r_orig = BuildResult(b_orig.seconds, f_orig, log=orig_log)
+    if f_orig is not None and f_orig.step is not None:
+        r_orig.original_lines = (f_orig.step.line, f_orig.step.end_line)
+        r_orig.original_label = f"line {f_orig.step.line}"
+    r_new = BuildResult(b_new.seconds, f_new, log=new_log)
+    if f_new is not None and f_new.step is not None:
+        r_new.original_lines = corr.original_lines(f_new.step)
+        r_new.original_label = corr.label(f_new.step)
+
+    def status(f: Failure) -> str:
+        return f"exit status {f.exit_status}" if f.exit_status is not None else f.reason
+
+    problems: list[str] = []
+    verdict = ""
+    if f_orig is not None and f_new is None:
+        moved = corr.rewritten_of(f_orig.step)
+        there = f" (where it is part of rewritten line {moved.line})" if moved is not None else ""
+        verdict = (
+            f"the rewrite hides a failure at line {f_orig.step.line}: the original build fails there "
+            f"({status(f_orig)}), the rewritten build{there} succeeds"
+        )
+        problems.append(verdict)
+    elif f_orig is None and f_new is not None:
+        if f_new.kind == "engine" or f_new.step is None:
+            verdict = (
+                f"the rewrite breaks the build: the rewritten {dockerfile_name} does not build and the "
+                f"engine names no failing step ({f_new.reason.splitlines()[-1] if f_new.reason else '?'})"
+            )
+        elif r_new.original_lines is None:
+            verdict = (
+                f"the rewrite breaks the build at rewritten line {f_new.step.line}, which stands for no "
+                f"line of the original ({status(f_new)})"
+            )
+        else:
+            verdict = (
+                f"the rewrite breaks the build at {r_new.original_label} "
+                f"(rewritten line {f_new.step.line}: {status(f_new)})"
+            )
+        problems.append(verdict)
+    else:
+        assert f_orig is not None and f_new is not None
+        if f_new.kind == "engine" or f_new.step is None:
+            verdict = (
+                f"the original fails at line {f_orig.step.line}, the rewrite before any step: the engine "
+                f"names no failing step ({f_new.reason.splitlines()[-1] if f_new.reason else '?'})"
+            )
+            problems.append(verdict)
+        elif f_orig.step.key in {s.key for s in corr.originals_of(f_new.step)}:
+            verdict = f"both builds fail at line {f_orig.step.line} (as they should)"
+            if f_new.step.line != f_orig.step.line or len(corr.originals_of(f_new.step)) > 1:
+                verdict += f"; rewritten line {f_new.step.line} holds original {r_new.original_label}"
+        else:
+            verdict = (
+                f"the builds fail at different steps: the original at line {f_orig.step.line}, the rewrite at "
+                f"{r_new.original_label} (rewritten line {f_new.step.line})"
+            )
+            problems.append(verdict)
+    return VerifyReport(
+        engine_label, dockerfile_name, None, None, None, {}, ignore, problems,
+        rewritten_build_log=new_log, original_build=r_orig, rewritten_build=r_new, verdict=verdict,
+    )
 
 
 def _read_text(path: Path) -> str:
@@ -205,10 +314,12 @@ def run_verify(
 ) -> tuple[int, str]:
     """Entry point for ``dockeropt verify``.  -> (exit status, output in ``fmt``).
 
-    0: the rewritten image has the same file tree and config and is no bigger; 1: it differs or
-    is bigger or does not build (the output names the differing paths); 2: verification could not
-    run (no engine, base image missing, original does not build, unreadable file) — the output is
-    one clear message, no traceback.  ``fmt``: ``text`` | ``json`` | ``markdown``.
+    0: the rewritten image has the same file tree and config and is no bigger, or both builds
+    fail at the same step; 1: it differs or is bigger, or the rewrite hides a failure, breaks the
+    build or fails at another step (the output names the paths, the lines); 2: verification could
+    not run (no engine, base image missing, the engine could not start the original build,
+    unreadable file) — the output is one clear message, no traceback.  ``fmt``: ``text`` |
+    ``json`` | ``markdown``.
     """
     if fmt not in ("text", "json", "markdown"):
         raise ValueError(f"fmt must be text, json or markdown, not {fmt!r}")
