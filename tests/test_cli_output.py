@@ -161,12 +161,13 @@ def test_diff_of_undecodable_bytes_under_a_strict_utf8_locale(tmp_path):
 
 # --- --select / --ignore -----------------------------------------------------------------------
 
-def test_selecting_an_unsafe_rule_without_unsafe_fixes_is_an_error(tmp_path, capsys):
+def test_selecting_an_unsafe_rule_without_unsafe_fixes_shows_the_fix_it_would_make(tmp_path, capsys):
     f = put(tmp_path / "Dockerfile", APT)
-    assert main(["--check", "--select", "apt-no-install-recommends", f]) == 2
-    err = capsys.readouterr().err
-    assert "apt-no-install-recommends is an unsafe fix: add --unsafe-fixes to apply it" in err
-    assert main(["--check", "--select", "DL3015", f]) == 2
+    assert main(["--select", "apt-no-install-recommends", f]) == 0
+    out = capsys.readouterr().out
+    assert "apt-no-install-recommends" in out and "[unsafe fix: --unsafe-fixes applies it]" in out
+    assert "+++" not in out  # nothing changes without --unsafe-fixes
+    assert main(["--check", "--select", "DL3015", f]) == 0
     assert main(["--check", "--select", "apt-no-install-recommends", "--unsafe-fixes", f]) == 1
 
 

@@ -73,22 +73,14 @@ def _rule_names(value: str) -> list[str]:
 
 
 def _check_rules(select: list[str], ignore: list[str], unsafe: bool) -> str | None:
-    """An error message for a bad --select/--ignore, else None."""
+    """An error message for a bad --select/--ignore, else None. (An unsafe rule selected without
+    --unsafe-fixes is no error: its diagnostics are shown, with the fix it would make.)"""
     from dockeropt.rewriter.engine import UnknownRuleError, select_rules
-    from dockeropt.rewriter.rules import ALL_RULES
 
     try:
         select_rules(select, ignore, unsafe)
     except UnknownRuleError as e:
         return f"{e} (see --list-rules)"
-    if unsafe:
-        return None
-    for name in select:
-        named = [r for r in ALL_RULES if name == r.id or name in r.hadolint]
-        if named and not any(r.safe for r in named):
-            ids = ", ".join(r.id for r in named)
-            what = name if name == ids else f"{name} ({ids})"
-            return f"{what} is an unsafe fix: add --unsafe-fixes to apply it"
     return None
 
 
@@ -285,14 +277,8 @@ def _run(argv: list[str]) -> int:
         entry = {
             "path": name,
             "changed": result.changed,
-            "changes": [
-                {"rule": c.rule, "line": c.line, "end_line": c.end_line, "message": c.message}
-                for c in result.changes
-            ],
-            "findings": [
-                {"rule": f.rule, "line": f.line, "end_line": f.end_line, "message": f.message}
-                for f in result.findings
-            ],
+            "changes": [_diagnostic_json(c) for c in result.changes],
+            "findings": [_diagnostic_json(f) for f in result.findings],
             "diff": diff,
         }
         if write_error:
@@ -308,7 +294,7 @@ def _run(argv: list[str]) -> int:
         if as_json:
             continue
         if args.mode == "diff" and (result.changed or result.findings):
-            io.stdout(explain(name, [*result.changes, *result.findings]) + diff)
+            io.stdout(explain(name, result.changes, result.findings) + diff)
         elif args.mode == "check" and result.changed:
             io.stdout(f"would rewrite {shown}\n")
         elif args.mode == "write" and result.changed and path != "-" and not write_error and not args.quiet:
@@ -337,6 +323,11 @@ class _FileError(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+
+def _diagnostic_json(d) -> dict:
+    return {"rule": d.rule, "line": d.line, "column": d.column, "end_line": d.end_line,
+            "end_column": d.end_column, "message": d.message, "applicability": d.applicability}
 
 
 def _read(path: str):

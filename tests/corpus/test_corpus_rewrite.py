@@ -155,7 +155,8 @@ def _kept_findings(corpus) -> collections.Counter:
         except dockeropt.DockerfileSyntaxError:
             continue
         for finding in result.findings:
-            out.update(codes.get(finding.rule, ()))
+            if finding.fix is None:  # declined with a reason (not an unsafe fix left unapplied)
+                out.update(codes.get(finding.rule, ()))
     return out
 
 

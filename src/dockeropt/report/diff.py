@@ -36,9 +36,14 @@ def unified_diff(path: str, before: str, after: str) -> str:
     return "".join(out)
 
 
-def explain(path: str, changes) -> str:
+def explain(path: str, changes, findings=()) -> str:
     """``path:line: rule-id: reason`` lines (text a patch tool skips before the ``---`` header),
-    in line order: the changes made and the findings left unfixed (with why)."""
+    in line order: the changes made, and the findings not fixed (with why, or with the fix that
+    this run does not apply)."""
     shown = quote_path(path)
-    ordered = sorted(changes, key=lambda c: c.line)
-    return "".join(f"# {shown}:{c.line}: {c.rule}: {escape(c.message)}\n" for c in ordered)
+    rows = [(c.line, c.rule, escape(c.message)) for c in changes]
+    rows += [(f.line, f.rule, escape(f.message) + _HINTS.get(f.applicability, "")) for f in findings]
+    return "".join(f"# {shown}:{line}: {rule}: {message}\n" for line, rule, message in sorted(rows, key=lambda r: r[0]))
+
+
+_HINTS = {"unsafe": " [unsafe fix: --unsafe-fixes applies it]", "display": " [suggestion, not applied]"}

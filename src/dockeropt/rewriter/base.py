@@ -1,4 +1,11 @@
-"""What a rule is, and what it returns: changes made of text edits, each with a reason."""
+"""What a rule is, and what it returns: diagnostics, each with a reason and maybe a fix.
+
+As in ruff: a :class:`Diagnostic` says what and where (lines and columns of the original file,
+once the engine has mapped it back), and why; its :class:`Fix` is a set of text edits with an
+*applicability*, decided per fix: ``safe`` fixes are applied by default, ``unsafe`` ones only
+with ``--unsafe-fixes``, ``display`` ones never (they are shown as suggestions). A diagnostic
+without a fix is a finding the rule reports but declines to change, with the reason.
+"""
 
 from __future__ import annotations
 
@@ -18,18 +25,44 @@ class Edit:
     new: str
 
 
+SAFE, UNSAFE, DISPLAY = "safe", "unsafe", "display"
+APPLICABILITIES = (SAFE, UNSAFE, DISPLAY)
+
+
 @dataclass(frozen=True)
-class Change:
-    """One rewrite a rule proposes: the rule, the line it concerns (1-based), why, and how."""
+class Fix:
+    """Edits that make a diagnostic go away, and when they may be applied."""
+
+    edits: tuple[Edit, ...]
+    applicability: str = SAFE
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """What a rule found: the rule, where (1-based lines and columns; ``end_column`` 0 means the
+    end of ``end_line``), why, and the fix if it has one."""
 
     rule: str
     line: int
     message: str
-    edits: tuple[Edit, ...] = ()
+    fix: Fix | None = None
     end_line: int = 0
+    column: int = 1
+    end_column: int = 0
+
+    @property
+    def edits(self) -> tuple[Edit, ...]:
+        return self.fix.edits if self.fix is not None else ()
+
+    @property
+    def applicability(self) -> str | None:
+        return self.fix.applicability if self.fix is not None else None
 
     def apply(self, text: str) -> str:
         return apply_edits(text, self.edits)
+
+
+Change = Diagnostic  # the name rules used before diagnostics could come without a fix
 
 
 def apply_edits(text: str, edits) -> str:
@@ -52,6 +85,11 @@ class Options:
     unsafe: bool = False
     cache_strategy: str = "clean"  # or "mount"
     rules: frozenset[str] = frozenset()  # ids of the rules that run
+
+    @property
+    def applied(self) -> tuple[str, ...]:
+        """Applicabilities of the fixes this run applies."""
+        return (SAFE, UNSAFE) if self.unsafe else (SAFE,)
 
 
 SUPPRESS_RE = re.compile(r"#\s*dockeropt:\s*ignore\s*=\s*([\w\-, ]+)", re.I)
@@ -120,8 +158,13 @@ class Rule:
     safe: ClassVar[bool] = True
     docs: ClassVar[str] = ""
 
-    def check(self, ctx: Context) -> list[Change]:
+    def check(self, ctx: Context) -> list[Diagnostic]:
         raise NotImplementedError
 
-    def change(self, ins: n.Instruction, message: str, edits, end: n.Instruction | None = None) -> Change:
-        return Change(self.id, ins.start_line, message, tuple(edits), (end or ins).end_line)
+    def change(self, ins: n.Instruction, message: str, edits, end: n.Instruction | None = None,
+               applicability: str | None = None) -> Diagnostic:
+        """A diagnostic on ``ins`` (through ``end``); with edits, a fix of the rule's default
+        applicability (``safe`` or ``unsafe``) unless one is given; without, a finding."""
+        edits = tuple(edits)
+        fix = Fix(edits, applicability or (SAFE if self.safe else UNSAFE)) if edits else None
+        return Diagnostic(self.id, ins.start_line, message, fix, (end or ins).end_line, column=len(ins.indent) + 1)

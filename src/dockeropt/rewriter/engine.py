@@ -11,7 +11,7 @@ import os
 from bisect import bisect_left, bisect_right, insort
 from dataclasses import dataclass, field, replace
 
-from dockeropt.rewriter.base import Change, Context, Options, Rule, apply_edits
+from dockeropt.rewriter.base import Change, Context, Diagnostic, Options, Rule, apply_edits
 from dockeropt.syntax.errors import DockerfileSyntaxError
 from dockeropt.syntax.nodes import Dockerfile
 from dockeropt.syntax.parse import parse, reparse
@@ -26,9 +26,10 @@ CHECK_REPARSE = os.environ.get("DOCKEROPT_CHECK_REPARSE") == "1"
 class RewriteResult:
     original: str
     text: str
-    changes: list[Change] = field(default_factory=list)  # applied, lines in the original text
+    changes: list[Diagnostic] = field(default_factory=list)  # fixes applied; positions in the original
     notes: list[str] = field(default_factory=list)
-    findings: list[Change] = field(default_factory=list)  # reported, not fixed (no edits)
+    findings: list[Diagnostic] = field(default_factory=list)  # reported, not applied (no fix, or
+    # a fix this run does not apply: unsafe without --unsafe-fixes, display-only)
 
     @property
     def changed(self) -> bool:
@@ -40,7 +41,8 @@ class UnknownRuleError(ValueError):
 
 
 def select_rules(select=None, ignore=None, unsafe: bool = False) -> list[Rule]:
-    """The rules to run, in registry order. ``select``/``ignore`` take rule ids or hadolint codes."""
+    """The rules to run, in registry order. ``select``/``ignore`` take rule ids or hadolint codes.
+    Every selected rule runs; ``unsafe`` only decides which fixes are applied (see ``rewrite``)."""
     from dockeropt.rewriter.rules import ALL_RULES
 
     def matches(rule, names):
@@ -56,8 +58,6 @@ def select_rules(select=None, ignore=None, unsafe: bool = False) -> list[Rule]:
         if select and not matches(rule, set(select)):
             continue
         if ignore and matches(rule, set(ignore)):
-            continue
-        if not rule.safe and not unsafe:
             continue
         out.append(rule())
     return out
@@ -90,7 +90,7 @@ def rewrite(
             accepted: list[Change] = []
             taken = _Spans()
             for change in rule.check(ctx):
-                if not change.edits:
+                if change.fix is None or change.fix.applicability not in options.applied:
                     findings.append(change)
                     continue
                 spans = [(e.start, e.end) for e in change.edits]
@@ -183,12 +183,16 @@ class LineMap:
                 line += old_end - new_end
         return line
 
-    def to_original(self, change: Change, upto: int) -> Change:
+    def to_original(self, change: Diagnostic, upto: int) -> Diagnostic:
+        """``change`` with its lines in the original text (the columns of a line that replaced
+        text stand for the whole original line range: column 1 to the end)."""
         if not upto:
             return change
         start = self.line(change.line, upto)
         end = max(start, self.line(change.end_line or change.line, upto, end=True))
-        return replace(change, line=start, end_line=end)
+        if (start, end) == (change.line, change.end_line or change.line):
+            return change
+        return replace(change, line=start, end_line=end, column=1, end_column=0)
 
 
 class _LineIndex:
@@ -204,6 +208,11 @@ class _LineIndex:
 
     def __call__(self, offset: int) -> int:
         return bisect_right(self.starts, offset)
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """(line, column), both 1-based, of a character offset."""
+        line = bisect_right(self.starts, offset)
+        return line, offset - self.starts[line - 1] + 1
 
 
 def _same_tree(incremental: Dockerfile, full: Dockerfile) -> None:
