@@ -106,6 +106,7 @@ class Context:
     path: str | None = None
     memo: dict = field(default_factory=dict)  # what rules derive from this tree, shared between them
     origin: object = None  # maps a line of ``text`` to the original file's line (engine passes)
+    build_context: object = None  # the build context (model/context.py), None when unknown (stdin)
 
     def orig_line(self, line: int) -> int:
         """The line of the original file that ``line`` of ``text`` comes from: what messages

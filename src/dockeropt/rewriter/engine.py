@@ -72,8 +72,11 @@ def rewrite(
     cache_strategy: str = "clean",
     path: str | None = None,
     tree: Dockerfile | None = None,
+    context=None,
 ) -> RewriteResult:
-    """Rewrite a Dockerfile's text. Raises DockerfileSyntaxError for input BuildKit rejects."""
+    """Rewrite a Dockerfile's text. Raises DockerfileSyntaxError for input BuildKit rejects.
+    ``context`` is the build context (``dockeropt.model.context``), None when it is not known:
+    rules that need it then say what they would do and change nothing."""
     rules = select_rules(select, ignore, unsafe)
     options = Options(unsafe=unsafe, cache_strategy=cache_strategy, rules=frozenset(r.id for r in rules))
     if tree is None:
@@ -81,7 +84,7 @@ def rewrite(
     result = RewriteResult(original=text, text=text)
     current = text
     lines = LineMap()
-    ctx = Context(tree, current, options, path)
+    ctx = Context(tree, current, options, path, build_context=context)
     applied: list[tuple[Change, int]] = []  # with the number of applications before it
     for _ in range(MAX_PASSES):
         changed = False
@@ -126,7 +129,8 @@ def rewrite(
             lines.record(current, edits)
             current, tree = new_text, new_tree
             upto = len(lines.steps)
-            ctx = Context(tree, current, options, path, origin=lambda line, upto=upto: lines.line(line, upto))
+            ctx = Context(tree, current, options, path, origin=lambda line, upto=upto: lines.line(line, upto),
+                          build_context=context)
             changed = True
         if not changed:
             break
