@@ -20,7 +20,8 @@ from dockeropt.rewriter.rules.cache_mounts import CacheMounts
 ALL_RULES: list[type[Rule]] = [
     MergeRuns,
     AptListsCleanup,
-    # package managers (pkg_common.py): flags, cache clean-up, or cache mounts in mount mode
+    # package managers (rewriter/managers.py, rules/families.py): flags, cache clean-up, or
+    # cache mounts in mount mode
     AptGetYes,
     AptNoInstallRecommends,
     ApkNoCache,

@@ -65,7 +65,9 @@ for `yum/dnf clean all` and `zypper clean` (DL3032/DL3040/DL3036).
 from __future__ import annotations
 
 from dockeropt.rewriter.base import Change, Context, Edit, Rule
-from dockeropt.rewriter.rules.pkg_common import candidate_runs, chain_layout, mount_plan, mounts_supported
+from dockeropt.rewriter.chain import chain_layout
+from dockeropt.rewriter.mounts import mount_plan, mounts_supported
+from dockeropt.rewriter.runs import candidate_runs
 from dockeropt.rewriter.shellrun import RunView
 from dockeropt.syntax import nodes as n
 
