@@ -215,6 +215,16 @@ def _subcommand_index(argv: tuple[Word, ...], start: int, program: str) -> Optio
     return None
 
 
+def _invocations(script: ShellScript) -> list[tuple[SimpleCommand, Optional[Invocation]]]:
+    """Each command of the script with what it runs, resolved once per script (rules ask about
+    the same parsed scripts again and again; the records are immutable)."""
+    found = script.__dict__.get("_invocations")
+    if found is None:
+        found = [(cmd, invocation(cmd)) for cmd in script.commands]
+        script.__dict__["_invocations"] = found  # a cache, not a field: frozen-ness is kept
+    return found
+
+
 def find_commands(script: ShellScript, name: str, subcommand: Optional[str] = None) -> list[CommandMatch]:
     """Commands anywhere in ``script`` that run ``name`` [``subcommand``].
 
@@ -225,8 +235,7 @@ def find_commands(script: ShellScript, name: str, subcommand: Optional[str] = No
     operand (options and their values skipped) is exactly that word.
     """
     out = []
-    for cmd in script.commands:
-        inv = invocation(cmd)
+    for cmd, inv in _invocations(script):
         if inv is None or inv.program in script.functions or not _matches(inv, name):
             continue
         if inv.module is not None and _matches(Invocation(inv.module, 0), name):
