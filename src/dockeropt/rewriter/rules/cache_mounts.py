@@ -145,6 +145,9 @@ class CacheMounts(Rule):
                 edits.append(directive)
             what = ", ".join(dict.fromkeys(plan.managers))
             msg = f"{what}: cache mount(s) keep the cache out of the layer and reuse it in the next build"
+            if "apt" in plan.managers:
+                msg += (" (for apt: the package lists; Debian and Ubuntu images delete downloaded .debs "
+                        "after each install — /etc/apt/apt.conf.d/docker-clean — so those are not reused)")
             if plan.removals:
                 msg += "; the clean-up inside the mounted cache is dropped"
             changes.append(self.change(view.ins, msg, edits))
