@@ -162,6 +162,52 @@ class StageConfig:
         return e
 
 
+class BuildContext:
+    """The case directory as a build context. A file a COPY (or a bind mount) needs that the case
+    directory lacks is made up in a copy of it (a placeholder: "an environment where the file
+    exists"); ``synthesized`` lists them, the report shows them."""
+
+    def __init__(self, case_dir):
+        self.case_dir = str(case_dir)
+        self.root = self.case_dir
+        self.synthesized: list[str] = []
+        self._tmp: str | None = None
+
+    def placeholder(self, rel: str, is_dir: bool, label: str) -> None:
+        if self._tmp is None:
+            self._tmp = tempfile.mkdtemp(prefix="dockeropt-diff-ctx-")
+            shutil.copytree(self.case_dir, self._tmp, dirs_exist_ok=True, symlinks=True)
+            self.root = self._tmp
+        path = os.path.join(self.root, rel)
+        if os.path.lexists(path):
+            return
+        if is_dir:
+            os.makedirs(path, exist_ok=True)
+        else:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as f:
+                f.write(f"placeholder for {rel}\n")
+        self.synthesized.append(f"{rel}{'/' if is_dir else ''} (for {label})")
+
+    def close(self) -> None:
+        if self._tmp:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+
+
+# what a well-known COPY glob stands for (package*.json: npm ci needs the lock file)
+KNOWN_GLOBS = {"package*.json": ["package.json", "package-lock.json"]}
+
+
+def _unglob(rel: str) -> str:
+    """A file name a glob matches: `package*.json` -> `package.json`."""
+    out = re.sub(r"\[([^\]])[^\]]*\]", r"\1", rel).replace("?", "x")
+    parts = [p.replace("*", "") or "placeholder" for p in out.split("/")]
+    if parts[-1].startswith(".") and "*" in rel.split("/")[-1]:
+        parts[-1] = "placeholder" + parts[-1]
+    return "/".join(parts)
+
+
 def _line(ins: n.Instruction) -> str:
     text = " ".join(ins.line.split())
     return f"line {ins.start_line}: {text[:100]}"
@@ -171,8 +217,8 @@ def plan(text: str, context: str | os.PathLike | None = None) -> dict:
     """The build plan of ``text`` (see the module docstring); raises Skip."""
     tree = parse(text, strict=True)
     escape = tree.escape
-    ctx = str(context) if context else None
-    if ctx and os.path.exists(os.path.join(ctx, ".dockerignore")):
+    ctx = context if isinstance(context, BuildContext) or context is None else BuildContext(context)
+    if ctx and os.path.exists(os.path.join(ctx.root, ".dockerignore")):
         raise Skip(".dockerignore in the case directory (not modelled)")
     stages = tree.stages
     if not stages:
@@ -258,14 +304,15 @@ def plan(text: str, context: str | os.PathLike | None = None) -> dict:
             _step(trig, cfg, steps, ctx, escape, stage_ref, len(stages), label_prefix="ONBUILD (child image) ")
         out_stages.append({"id": "child", "base": {"kind": "stage", "id": f"s{final}"}, "steps": steps})
         images["child"] = "child"
-    return {"context": ctx, "stages": out_stages, "images": images}
+    return {"context": ctx.root if ctx else None, "stages": out_stages, "images": images}
 
 
 def _step(ins, cfg: StageConfig, steps: list, ctx, escape, stage_ref, stage_index: int, label_prefix: str = "") -> None:
     label = label_prefix + _line(ins)
     if isinstance(ins, n.Run):
+        heredoc_body = None
         if ins.heredocs or ins.heredoc_specs:
-            raise Skip(f"{label}: heredoc RUN (not modelled)")
+            heredoc_body = _heredoc_script(ins, label)
         mounts = []
         for m in ins.mounts:
             kind = m.get("type", "bind")
@@ -282,10 +329,12 @@ def _step(ins, cfg: StageConfig, steps: list, ctx, escape, stage_ref, stage_inde
             elif kind == "bind":
                 if m.get("from"):
                     raise Skip(f"{label}: bind mount from a stage or image (not modelled)")
-                src = m.get("source") or m.get("src") or "."
-                if not ctx or not os.path.exists(os.path.join(ctx, src)):
-                    raise Skip(f"{label}: bind mount source {src!r} is not in the case directory")
-                mounts.append({"type": "bind", "target": target, "source": os.path.join(ctx, src),
+                src = posixpath.normpath((m.get("source") or m.get("src") or ".").lstrip("/"))
+                if not ctx:
+                    raise Skip(f"{label}: a bind mount needs a build context")
+                if not os.path.lexists(os.path.join(ctx.root, src)):
+                    ctx.placeholder(src, True, label)
+                mounts.append({"type": "bind", "target": target, "source": os.path.join(ctx.root, src),
                                "rw": m.get("rw", m.get("readwrite")) is not None})
             else:
                 raise Skip(f"{label}: --mount=type={kind} (not modelled)")
@@ -293,6 +342,8 @@ def _step(ins, cfg: StageConfig, steps: list, ctx, escape, stage_ref, stage_inde
             argv = list(ins.json_args or [])
             if not argv:
                 raise Skip(f"{label}: empty exec form")
+        elif heredoc_body is not None:
+            argv = [*cfg.shell, heredoc_body]
         else:
             argv = [*cfg.shell, ins.rest]
         steps.append({"op": "run", "label": label, "argv": argv, "env": cfg.run_env(), "cwd": cfg.workdir,
@@ -329,6 +380,23 @@ def _step(ins, cfg: StageConfig, steps: list, ctx, escape, stage_ref, stage_inde
         raise Skip(f"{label}: instruction {ins.keyword} (not modelled)")
 
 
+_HEREDOC_ONLY = re.compile(r"""\s*<<(-?)(["']?)([A-Za-z_][A-Za-z0-9_]*)\2\s*""")
+
+
+def _heredoc_script(ins, label: str) -> str:
+    """``RUN <<EOF`` (the heredoc is the whole command): BuildKit runs its body with the shell,
+    as ``SHELL + [body]``. Other heredoc forms are not modelled."""
+    m = _HEREDOC_ONLY.fullmatch(ins.rest)
+    if not m or len(ins.heredocs) != 1:
+        raise Skip(f"{label}: heredoc RUN other than `RUN <<EOF` alone (not modelled)")
+    body = ins.heredocs[0].body
+    if body.startswith("#!"):
+        raise Skip(f"{label}: heredoc script with a #! line (not modelled)")
+    if m.group(1):
+        body = "".join(line.lstrip("\t") for line in body.splitlines(True))
+    return body
+
+
 def _copy_step(ins, cfg, steps, ctx, escape, stage_ref, stage_index, label) -> None:
     env = cfg.expand_env()
     paths = ins.json_args if ins.json_args is not None else ins.words
@@ -360,14 +428,17 @@ def _copy_step(ins, cfg, steps, ctx, escape, stage_ref, stage_index, label) -> N
     for s in srcs:
         rel = posixpath.normpath(s.lstrip("/")) if s not in (".", "./") else "."
         if any(ch in rel for ch in "*?["):
-            matches = sorted(glob(os.path.join(ctx, rel)))
+            matches = sorted(glob(os.path.join(ctx.root, rel)))
             if not matches:
-                raise Skip(f"{label}: no file in the case directory matches {s!r}")
-            found += [os.path.relpath(m, ctx) for m in matches]
-        elif rel == "." or os.path.exists(os.path.join(ctx, rel)):
-            found.append(rel)
+                for name in KNOWN_GLOBS.get(posixpath.basename(rel), [_unglob(rel)]):
+                    ctx.placeholder(posixpath.join(posixpath.dirname(rel), name) if "/" in rel else name,
+                                    s.endswith("/"), label)
+                matches = sorted(glob(os.path.join(ctx.root, rel)))
+            found += [os.path.relpath(m, ctx.root) for m in matches]
         else:
-            raise Skip(f"{label}: {s!r} is not in the case directory")
+            if rel != "." and not os.path.lexists(os.path.join(ctx.root, rel)):
+                ctx.placeholder(rel, s.endswith("/"), label)
+            found.append(rel)
     steps.append({"op": "copy", "label": label, "from": None, "srcs": found, "dest": dest_abs,
                   "dest_dir": dest_dir})
 
@@ -726,6 +797,7 @@ class Report:
     rewritten: str
     pairs: list[Pair] = field(default_factory=list)
     calls: dict[str, int] = field(default_factory=dict)  # shell -> N
+    notes: list[str] = field(default_factory=list)
 
     @property
     def differing(self) -> list[Pair]:
@@ -746,6 +818,7 @@ class Report:
 
     def text(self, limit: int = 12) -> str:
         lines = ["original Dockerfile:", _indent(self.original), "rewritten Dockerfile:", _indent(self.rewritten)]
+        lines += [f"note: {x}" for x in self.notes]
         lines.append("external calls counted in the original: " + ", ".join(f"{s}: {k}" for s, k in self.calls.items()))
         diff = self.differing
         lines.append(f"{len(diff)} of {len(self.pairs)} runs differ:")
@@ -778,7 +851,20 @@ def differential(original: str, rewritten: str, context=None, shells=SHELLS, inj
     report = Report(original, rewritten)
     if original == rewritten:
         return report
-    plans = {"orig": plan(original, context), "new": plan(rewritten, context)}
+    ctx = BuildContext(context) if context is not None else None
+    try:
+        plans = {"orig": plan(original, ctx), "new": plan(rewritten, ctx)}
+        if ctx and ctx.synthesized:  # the first plan may have been made before a placeholder existed
+            plans = {"orig": plan(original, ctx), "new": plan(rewritten, ctx)}
+        report.notes += [f"made up: {s}" for s in (ctx.synthesized if ctx else [])]
+        _differential(report, plans, pool, shells, inject, max_k)
+    finally:
+        if ctx:
+            ctx.close()
+    return report
+
+
+def _differential(report, plans, pool, shells, inject, max_k) -> None:
     if not pool.full:
         for p in plans.values():
             for st in p["stages"]:
@@ -802,7 +888,6 @@ def differential(original: str, rewritten: str, context=None, shells=SHELLS, inj
             o, nw, states = (first.get(key) or rest[key])
             diffs, detail = compare(o, nw, states)
             report.pairs.append(Pair(shell, key[1], o, nw, diffs, detail))
-    return report
 
 
 def _run_groups(pool: Pool, by_shell: dict, keys: list[tuple[str, int]]) -> dict:

@@ -60,8 +60,8 @@ prompt() {  # the confirmation prompt apt shows before changing the system
   fi
 }
 
-pkgname() {  # strip =version, /release, :arch
-  p=${1%%=*}; p=${p%%/*}; p=${p%%:*}; echo "$p"
+pkgname() {  # strip =version, /release, :arch: in pn
+  pn=${1%%=*}; pn=${pn%%/*}; pn=${pn%%:*}
 }
 
 if [ "$h_name" = apt-cache ]; then
@@ -77,7 +77,8 @@ fi
 
 case $h_sub in
   update)
-    /bin/mkdir -p $L/partial $C/archives/partial
+    [ -d $L/partial ] || /bin/mkdir -p $L/partial
+    [ -d $C/archives/partial ] || /bin/mkdir -p $C/archives/partial
     : > $L/lock
     for f in deb.debian.org_debian_dists_stable_InRelease deb.debian.org_debian_dists_stable_main_binary-amd64_Packages; do
       echo "harness list $f" > $L/$f
@@ -96,7 +97,7 @@ case $h_sub in
           b=${p##*/}; pkgs="$pkgs${b%%_*}$h_nl";;
         *)
           if ! lists_ok; then IFS=$h_save_ifs; echo "E: Unable to locate package $p" >&2; exit 100; fi
-          pkgs="$pkgs$(pkgname "$p")$h_nl";;
+          pkgname "$p"; pkgs="$pkgs$pn$h_nl";;
       esac
     done
     IFS=$h_save_ifs
@@ -108,7 +109,7 @@ case $h_sub in
     esac
     prompt
     h_has -d --download-only && donly=1 || donly=
-    /bin/mkdir -p $C/archives/partial
+    [ -d $C/archives/partial ] || /bin/mkdir -p $C/archives/partial
     IFS=$h_nl
     for p in $pkgs; do
       echo "harness deb $p" > "$C/archives/${p}_1.0_all.deb"
@@ -127,12 +128,12 @@ case $h_sub in
   remove|purge)
     any=
     h_save_ifs=$IFS; IFS=$h_nl
-    for p in $h_ops; do [ -e "$M/$(pkgname "$p")" ] && any=1; done
+    for p in $h_ops; do pkgname "$p"; [ -e "$M/$pn" ] && any=1; done
     IFS=$h_save_ifs
     [ -n "$any" ] || exit 0
     prompt
     IFS=$h_nl
-    for p in $h_ops; do /bin/rm -f "$M/$(pkgname "$p")"; done
+    for p in $h_ops; do pkgname "$p"; /bin/rm -f "$M/$pn"; done
     exit 0;;
   clean)
     /bin/rm -rf $C/archives/*.deb $C/*.bin

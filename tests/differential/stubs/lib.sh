@@ -177,5 +177,14 @@ h_seq() {
 }
 
 h_mark() {  # h_mark FILE CONTENT: write a marker file (parents created)
-  /bin/mkdir -p "${1%/*}" && printf '%s\n' "$2" > "$1"
+  case $1 in */*) [ -d "${1%/*}" ] || /bin/mkdir -p "${1%/*}" || return;; esac
+  printf '%s\n' "$2" > "$1"
+}
+
+h_safe() {  # h_safe STR: h_r = STR with / space ( ) replaced by _ (a file name), no subshell
+  h_r=; h_t=$1
+  while [ -n "$h_t" ]; do
+    h_c=${h_t%"${h_t#?}"}; h_t=${h_t#?}
+    case $h_c in [/\ \(\)]) h_r="${h_r}_";; *) h_r="$h_r$h_c";; esac
+  done
 }

@@ -40,7 +40,7 @@ case $h_sub in
     h_save_ifs=$IFS; IFS=$h_nl
     for p in $pkgs; do
       n=${p%@*}; [ -n "$n" ] || n=$p
-      n=$(echo "$n" | /usr/bin/tr '/()' '___')
+      h_safe "$n"; n=$h_r
       h_mark "$nm/$n/package.json" "{\"name\": \"$n\"}"
       [ -n "$offline" ] || h_mark "$cache/_cacache/index-v5/$n" "cached $n"
     done

@@ -54,7 +54,7 @@ case $h_sub in
         -r=*|--requirement=*) f=${o#*=}; while read -r line || [ -n "$line" ]; do
                                   case $line in ''|'#'*|-*) ;; *) pkgs="$pkgs$line$h_nl";; esac
                                 done < "$f";;
-        -e=*|--editable=*) d=${o#*=}; pkgs="${pkgs}editable-$(echo "$d" | /usr/bin/tr '/.' '__')$h_nl";;
+        -e=*|--editable=*) h_safe "${o#*=}"; pkgs="${pkgs}editable-$h_r$h_nl";;
       esac
     done
     for p in $h_ops; do

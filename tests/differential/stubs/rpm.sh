@@ -51,11 +51,11 @@ case $h_sub in
     IFS=$h_save_ifs
     prompt
     ops=$h_ops
-    case $h_sub in group|groups|module) ops=$(printf '%s' "$h_ops" | { read -r _; /bin/cat; });; esac
+    case $h_sub in group|groups|module) ops=${h_ops#*"$h_nl"};; esac
     [ -n "$ops" ] || ops="(${h_sub})$h_nl"
     h_save_ifs=$IFS; IFS=$h_nl
     for p in $ops; do
-      n=$(echo "${p##*/}" | /usr/bin/tr ' /' '__')
+      h_safe "${p##*/}"; n=$h_r
       case $h_sub in
         remove|erase|rm|autoremove) /bin/rm -f "$M/$n";;
         *)

@@ -25,7 +25,7 @@ install() {
   fi
   h_save_ifs=$IFS; IFS=$h_nl
   for p in $1; do
-    n=$(echo "${p%@*}" | /usr/bin/tr '/' '_')
+    h_safe "${p%@*}"; n=$h_r
     h_mark "$nm/$n/package.json" "{\"name\": \"$n\"}"
     [ -n "$offline" ] || h_mark "$cache/v6/$n" "cached $n"
   done
@@ -40,7 +40,7 @@ case $h_sub in
   global)
     [ "$h_sub2" = add ] || exit 0
     nm=/usr/local/share/.config/yarn/global/node_modules
-    install "$(printf '%s' "$h_ops" | { read -r _; /bin/cat; })";;
+    install "${h_ops#*"$h_nl"}";;
   cache)
     [ "$h_sub2" = clean ] && /bin/rm -rf "$cache"/*
     exit 0;;

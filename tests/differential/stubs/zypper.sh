@@ -29,7 +29,7 @@ case $h_sub in
     ops=$h_ops; [ -n "$ops" ] || ops="(${h_sub})$h_nl"
     h_save_ifs=$IFS; IFS=$h_nl
     for p in $ops; do
-      n=$(echo "$p" | /usr/bin/tr ' /' '__')
+      h_safe "$p"; n=$h_r
       case $h_sub in
         remove|rm) /bin/rm -f "$M/$n";;
         *) if h_has -d --download-only; then h_mark "$C/packages/$n.rpm" "rpm $n"
