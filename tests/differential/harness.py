@@ -847,59 +847,67 @@ def differential(original: str, rewritten: str, context=None, shells=SHELLS, inj
                  pool: Pool | None = None, max_k: int | None = None) -> Report:
     """Run both files under each shell, with each external call K of the original made to fail
     in turn (K = 0: none), and compare. Raises Skip when either file cannot be modelled."""
+    return differential_many(original, {"rewritten": rewritten}, context, shells, inject, pool, max_k)["rewritten"]
+
+
+def differential_many(original: str, rewrites: dict[str, str], context=None, shells=SHELLS, inject: bool = True,
+                      pool: Pool | None = None, max_k: int | None = None) -> dict[str, Report]:
+    """``differential`` against several rewrites of one original at once (its builds are shared)."""
     pool = pool or get_pool()
-    report = Report(original, rewritten)
-    if original == rewritten:
-        return report
+    reports = {name: Report(original, text) for name, text in rewrites.items()}
+    todo = {name: text for name, text in rewrites.items() if text != original}
+    if not todo:
+        return reports
     ctx = BuildContext(context) if context is not None else None
     try:
-        plans = {"orig": plan(original, ctx), "new": plan(rewritten, ctx)}
-        if ctx and ctx.synthesized:  # the first plan may have been made before a placeholder existed
-            plans = {"orig": plan(original, ctx), "new": plan(rewritten, ctx)}
-        report.notes += [f"made up: {s}" for s in (ctx.synthesized if ctx else [])]
-        _differential(report, plans, pool, shells, inject, max_k)
+        def make():
+            return {"orig": plan(original, ctx), **{f"new:{name}": plan(text, ctx) for name, text in todo.items()}}
+
+        plans = make()
+        if ctx and ctx.synthesized:  # the first plans may have been made before a placeholder existed
+            plans = make()
+        for name in todo:
+            reports[name].notes += [f"made up: {x}" for x in (ctx.synthesized if ctx else [])]
+        _differential({name: reports[name] for name in todo}, plans, pool, shells, inject, max_k)
     finally:
         if ctx:
             ctx.close()
-    return report
+    return reports
 
 
-def _differential(report, plans, pool, shells, inject, max_k) -> None:
+def _differential(reports: dict[str, Report], plans: dict, pool: Pool, shells, inject, max_k) -> None:
     if not pool.full:
         for p in plans.values():
             for st in p["stages"]:
                 if st["base"]["kind"] != "host":
                     raise Skip(f"plain sandbox: {st['base']['kind']} stages need the overlay sandbox")
-    by_shell = {}
-    for shell in shells:
-        by_shell[shell] = {k: dict(v, shell=shell) for k, v in plans.items()}
-    first = _run_groups(pool, by_shell, [(s, 0) for s in shells])
-    todo = []
-    for shell in shells:
-        n_calls = len(first[(shell, 0)][0].counted)
-        report.calls[shell] = n_calls
+    names = list(reports)
+    keys = ["orig"] + [f"new:{n}" for n in names]
+    shell_plans = {f"{k}@{sh}": dict(plans[k], shell=sh) for k in keys for sh in shells}
+
+    def run(points: list[tuple[str, int]]) -> dict:
+        groups = [[[f"{k}@{sh}", fail_at] for k in keys] for sh, fail_at in points]
+        out = {}
+        for point, res in zip(points, pool.run(shell_plans, groups)):
+            builds = [Build.from_json(r) for r in res["results"]]
+            out[point] = (builds, res.get("states") or {})
+        return out
+
+    results = run([(sh, 0) for sh in shells])
+    more = []
+    for sh in shells:
+        n_calls = len(results[(sh, 0)][0][0].counted)
+        for r in reports.values():
+            r.calls[sh] = n_calls
         if inject:
             top = n_calls if max_k is None else min(n_calls, max_k)
-            todo += [(shell, k) for k in range(1, top + 1)]
-    rest = _run_groups(pool, by_shell, todo) if todo else {}
-    for shell in shells:
-        keys = [(shell, 0)] + [t for t in todo if t[0] == shell]
-        for key in keys:
-            o, nw, states = (first.get(key) or rest[key])
-            diffs, detail = compare(o, nw, states)
-            report.pairs.append(Pair(shell, key[1], o, nw, diffs, detail))
-
-
-def _run_groups(pool: Pool, by_shell: dict, keys: list[tuple[str, int]]) -> dict:
-    out = {}
-    for shell in {s for s, _ in keys}:
-        plans = {f"{name}": p for name, p in by_shell[shell].items()}
-        ks = [k for s, k in keys if s == shell]
-        groups = [[["orig", k], ["new", k]] for k in ks]
-        for k, res in zip(ks, pool.run(plans, groups)):
-            o, nw = (Build.from_json(r) for r in res["results"])
-            states = None
-            if res.get("states"):
-                states = {role: v for role, v in res["states"].items()}
-            out[(shell, k)] = (o, nw, states)
-    return out
+            more += [(sh, k) for k in range(1, top + 1)]
+    if more:
+        results.update(run(more))
+    for sh in shells:
+        for point in [(sh, 0)] + [p for p in more if p[0] == sh]:
+            builds, states = results[point]
+            for i, name in enumerate(names, 1):
+                st = {role: (v[0], v[i]) for role, v in states.items() if v}
+                diffs, detail = compare(builds[0], builds[i], st)
+                reports[name].pairs.append(Pair(sh, point[1], builds[0], builds[i], diffs, detail))

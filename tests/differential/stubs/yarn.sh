@@ -26,7 +26,8 @@ install() {
   h_save_ifs=$IFS; IFS=$h_nl
   for p in $1; do
     h_safe "${p%@*}"; n=$h_r
-    h_mark "$nm/$n/package.json" "{\"name\": \"$n\"}"
+    if [ "$p" = "(lockfile)" ]; then h_mark "$nm/.yarn-integrity" "harness"
+    else h_mark "$nm/$n/package.json" "{\"name\": \"$n\"}"; fi
     [ -n "$offline" ] || h_mark "$cache/v6/$n" "cached $n"
   done
   IFS=$h_save_ifs
@@ -35,7 +36,7 @@ install() {
 }
 
 case $h_sub in
-  ""|install) install ".yarn-integrity$h_nl";;
+  ""|install) install "(lockfile)$h_nl";;
   add) install "$h_ops";;
   global)
     [ "$h_sub2" = add ] || exit 0
