@@ -773,8 +773,9 @@ def compare(orig: Build, new: Build, states: dict | None) -> tuple[list[str], st
     if po != pn:
         only_o = [k for k in po if k not in pn]
         only_n = [k for k in pn if k not in po]
+        show = lambda ks: [" ".join((k[1], *k[2])) for k in ks][:3]  # noqa: E731
         diffs.append(f"concurrent calls (pipelines, background jobs; compared as a multiset): original only "
-                     f"{[' '.join(k[2]) for k in only_o][:3]}, rewritten only {[' '.join(k[2]) for k in only_n][:3]}")
+                     f"{show(only_o)}, rewritten only {show(only_n)}")
     if orig.stdout != new.stdout:
         a, b = orig.stdout.splitlines(), new.stdout.splitlines()
         i = next((k for k, (p, q) in enumerate(zip(a, b)) if p != q), min(len(a), len(b)))

@@ -429,8 +429,11 @@ class Driver:
                 mounted.append(target)
             real_cwd = cwd
         out_path, err_path = os.path.join(bdir, "stdout"), os.path.join(bdir, "stderr")
-        if self.mode != "plain":  # chroot + chdir by util-linux unshare: no Python preexec (vfork)
-            argv = ["/usr/bin/unshare", f"--root={root}", f"--wd={cwd}", "--", *argv]
+        if self.mode != "plain":
+            # chroot + chdir by util-linux unshare (no Python preexec: vfork), in a PID namespace
+            # of its own: when the RUN's shell (pid 1 there) exits, everything it started dies,
+            # setsid'ed processes included -- as when a RUN's container ends
+            argv = ["/usr/bin/unshare", "--pid", "--fork", "--kill-child", f"--root={root}", f"--wd={cwd}", "--", *argv]
         timed_out = []
         with open(out_path, "wb") as out, open(err_path, "wb") as err, open(os.path.join(bdir, "stdin"), "rb") as inp:
             try:

@@ -128,10 +128,20 @@ h_is_cleanup() {
   return 1
 }
 
+# h_detached: this process leads its own session (setsid): it runs alongside the RUN
+h_detached() {
+  read -r h_st < /proc/self/stat 2>/dev/null || return 1
+  h_pid=${h_st%% *}  # /proc's numbering (the RUN has a PID namespace of its own: not $$)
+  h_st=${h_st##*) }
+  set -f; set -- $h_st; set +f
+  [ "${4-}" = "$h_pid" ]
+}
+
 # h_call NAME ARGV...: log the call (ARGV[0] is the program as typed), count it, inject a failure.
 # Kinds: U a clean-up (see h_is_cleanup); P a call that may run concurrently with others: its
 # stdin is a pipe (a pipeline member after the first) or /dev/null (a background job: the RUN's
-# own stdin is an empty regular file) -- logged, compared as a multiset, never counted or failed;
+# own stdin is an empty regular file), or it leads its own session (setsid) -- logged, compared
+# as a multiset, never counted or failed;
 # C every other call: counted in order, call number K (fail_at) fails with exit 1 (kind F).
 # Only C calls touch the counter, and they never run concurrently, so numbering is deterministic.
 # Each record goes to its own file rec/<slot> (slots claimed atomically with noclobber).
@@ -139,7 +149,7 @@ h_call() {
   h_nm=$1; shift
   h_kind=C; h_n=0
   if h_is_cleanup "$@"; then h_kind=U
-  elif [ -p /dev/stdin ] || [ -c /dev/stdin ]; then h_kind=P
+  elif [ -p /dev/stdin ] || [ -c /dev/stdin ] || h_detached; then h_kind=P
   fi
   if [ $h_kind = C ]; then
     read h_n < $HS/count || h_n=0
