@@ -519,21 +519,36 @@ class Sandbox:
 class Pool:
     """``workers`` sandboxes; groups of builds are spread over them."""
 
-    def __init__(self, workers: int | None = None):
+    def __init__(self, workers: int | None = None, modes: list[str] | None = None):
         self.workers_n = workers or int(os.environ.get("HARNESS_WORKERS", "2"))
         self.failures: list[str] = []
         self.mode = None
         self.sandboxes: list[Sandbox] = []
-        for mode in _modes():
+        for mode in modes or _modes():
             try:
                 first = Sandbox(mode)
             except HarnessError as e:
                 self.failures.append(str(e))
                 continue
+            try:  # a trivial build: setting up can work where mounting the overlay does not
+                self._self_test(first)
+            except HarnessError as e:
+                first.close()
+                self.failures.append(f"sandbox mode {mode!r} cannot build: {str(e).strip().splitlines()[-1]}")
+                continue
             self.mode = mode
             self.sandboxes = [first] + [Sandbox(mode) for _ in range(self.workers_n - 1)]
             break
         self.executor = ThreadPoolExecutor(max(1, len(self.sandboxes)))
+
+    @staticmethod
+    def _self_test(sb: Sandbox) -> None:
+        p = dict(plan("FROM scratch\nFROM debian\nRUN ok\n"), shell="dash")
+        if sb.mode == "plain":
+            p["stages"] = p["stages"][-1:]
+        res = sb.request({"plans": {"t": p}, "members": [["t", 0]]})["results"][0]
+        if not res["ok"]:
+            raise HarnessError(f"self-test build failed: {res.get('error') or res['runs']}")
 
     @property
     def full(self) -> bool:
@@ -852,8 +867,11 @@ def differential(original: str, rewritten: str, context=None, shells=SHELLS, inj
 
 
 def differential_many(original: str, rewrites: dict[str, str], context=None, shells=SHELLS, inject: bool = True,
-                      pool: Pool | None = None, max_k: int | None = None) -> dict[str, Report]:
-    """``differential`` against several rewrites of one original at once (its builds are shared)."""
+                      pool: Pool | None = None, max_k: int | None = None,
+                      fail_fast: bool = False) -> dict[str, Report]:
+    """``differential`` against several rewrites of one original at once (its builds are shared).
+    ``fail_fast``: stop at the first K that shows a difference (the properties: shrinking runs
+    many failing examples)."""
     pool = pool or get_pool()
     reports = {name: Report(original, text) for name, text in rewrites.items()}
     todo = {name: text for name, text in rewrites.items() if text != original}
@@ -869,14 +887,17 @@ def differential_many(original: str, rewrites: dict[str, str], context=None, she
             plans = make()
         for name in todo:
             reports[name].notes += [f"made up: {x}" for x in (ctx.synthesized if ctx else [])]
-        _differential({name: reports[name] for name in todo}, plans, pool, shells, inject, max_k)
+        _differential({name: reports[name] for name in todo}, plans, pool, shells, inject, max_k, fail_fast)
+        for r in reports.values():  # in shell order, then K
+            r.pairs.sort(key=lambda p: (list(shells).index(p.shell), p.fail_at))
     finally:
         if ctx:
             ctx.close()
     return reports
 
 
-def _differential(reports: dict[str, Report], plans: dict, pool: Pool, shells, inject, max_k) -> None:
+def _differential(reports: dict[str, Report], plans: dict, pool: Pool, shells, inject, max_k,
+                  fail_fast: bool = False) -> None:
     if not pool.full:
         for p in plans.values():
             for st in p["stages"]:
@@ -894,7 +915,20 @@ def _differential(reports: dict[str, Report], plans: dict, pool: Pool, shells, i
             out[point] = (builds, res.get("states") or {})
         return out
 
-    results = run([(sh, 0) for sh in shells])
+    def record(points: list[tuple[str, int]], results: dict) -> bool:
+        differ = False
+        for point in points:
+            builds, states = results[point]
+            for i, name in enumerate(names, 1):
+                st = {role: (v[0], v[i]) for role, v in states.items() if v}
+                diffs, detail = compare(builds[0], builds[i], st)
+                reports[name].pairs.append(Pair(point[0], point[1], builds[0], builds[i], diffs, detail))
+                differ = differ or bool(diffs)
+        return differ
+
+    first = [(sh, 0) for sh in shells]
+    results = run(first)
+    differ = record(first, results)
     more = []
     for sh in shells:
         n_calls = len(results[(sh, 0)][0][0].counted)
@@ -903,12 +937,10 @@ def _differential(reports: dict[str, Report], plans: dict, pool: Pool, shells, i
         if inject:
             top = n_calls if max_k is None else min(n_calls, max_k)
             more += [(sh, k) for k in range(1, top + 1)]
-    if more:
-        results.update(run(more))
-    for sh in shells:
-        for point in [(sh, 0)] + [p for p in more if p[0] == sh]:
-            builds, states = results[point]
-            for i, name in enumerate(names, 1):
-                st = {role: (v[0], v[i]) for role, v in states.items() if v}
-                diffs, detail = compare(builds[0], builds[i], st)
-                reports[name].pairs.append(Pair(sh, point[1], builds[0], builds[i], diffs, detail))
+    if fail_fast and differ:
+        return
+    step = max(2, 2 * len(pool.sandboxes)) if fail_fast else max(1, len(more))
+    for i in range(0, len(more), step):
+        batch = more[i : i + step]
+        if record(batch, run(batch)) and fail_fast:
+            return

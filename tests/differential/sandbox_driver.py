@@ -81,7 +81,7 @@ FRESH_DIRS = {
     "/usr/local/share/.cache": 0o755, "/usr/local/lib/node_modules": 0o755,
     "/usr/local/lib/python3": 0o755, "/var/lib/harness": 0o755,
 }
-RUN_TIMEOUT = 30.0
+RUN_TIMEOUT = float(os.environ.get("HARNESS_RUN_TIMEOUT", "30"))
 
 
 class BuildError(Exception):
@@ -251,6 +251,11 @@ class Driver:
             with open(os.path.join(state, name), "w") as f:
                 f.write(value + "\n")
         os.makedirs(os.path.join(state, "rec"))
+        if self.mode == "plain":  # no bind mount: the stubs' state path points at this build's
+            link = os.path.join(self.hroot, "state")
+            if os.path.islink(link) or os.path.exists(link):
+                os.remove(link) if os.path.islink(link) else os.rmdir(link)
+            os.symlink(state, link)
         with open(os.path.join(bdir, "stdin"), "w"):
             pass  # RUNs read an empty regular file: a background job's /dev/null stdin tells it apart
         result: dict = {"ok": True, "runs": [], "error": None, "fail_at": fail_at}
@@ -270,6 +275,9 @@ class Driver:
             with open(os.path.join(recs, name), "rb") as f:
                 log.append(f.read())
         result["log"] = b"".join(log).decode("latin-1")
+        if self.mode == "plain":  # the "root" is a directory: name it the same in every build
+            for st in plan["stages"]:
+                result["log"] = result["log"].replace(os.path.join(bdir, st["id"], "upper"), "@ROOT")
         if result["ok"]:
             views, uppers = {}, {}
             for role, sid in plan.get("images", {}).items():
@@ -434,6 +442,8 @@ class Driver:
             # of its own: when the RUN's shell (pid 1 there) exits, everything it started dies,
             # setsid'ed processes included -- as when a RUN's container ends
             argv = ["/usr/bin/unshare", "--pid", "--fork", "--kill-child", f"--root={root}", f"--wd={cwd}", "--", *argv]
+        else:  # a parent that leads the session, so that the RUN's shell never does (see h_detached)
+            argv = ["/bin/dash", "-c", '"$@"; exit $?', "harness-run", *argv]
         timed_out = []
         with open(out_path, "wb") as out, open(err_path, "wb") as err, open(os.path.join(bdir, "stdin"), "rb") as inp:
             try:

@@ -50,10 +50,11 @@ class Grammar:
     "group", "subshell", "function"), instruction kinds ("ENV", "ONBUILD", ...), top SHELLs
     ("shell-e", "shell-bash"), separators (their text) to leave out."""
 
-    def __init__(self, pm: bool = False, prompts: bool = False, exclude=()):
+    def __init__(self, pm: bool = False, prompts: bool = False, exclude=(), plain: bool = False):
         self.pm = pm
         self.prompts = prompts
-        self.exclude = frozenset(exclude)
+        # the plain fallback sandbox (no overlay) runs one stage and no child image
+        self.exclude = frozenset(exclude) | (frozenset({"STAGE", "ONBUILD"}) if plain else frozenset())
 
     def _keep(self, items):
         return tuple(x for x in items if x not in self.exclude)

@@ -272,9 +272,30 @@ def test_the_real_root_is_not_touched(full_pool):
 
 
 def test_timeout_kills_the_run(full_pool, monkeypatch):
-    # the driver's limit is 30 s; this only checks a long sleep is not needed to finish a build
-    b, _ = run_one(df("RUN sleep 0.1 && ok\n"))
-    assert b.ok
+    monkeypatch.setenv("HARNESS_RUN_TIMEOUT", "1")
+    p = harness.Pool(workers=1, modes=[full_pool.mode])
+    try:
+        plan = dict(harness.plan(df("RUN sleep 20 & sleep 20; ok\n")), shell="dash")
+        b = harness.Build.from_json(p.run({"a": plan}, [[["a", 0]]])[0]["results"][0])
+    finally:
+        p.close()
+    assert not b.ok and b.runs[0]["timeout"] and b.runs[0]["exit"] == 137
+
+
+def test_plain_fallback_runs_generated_cases():
+    """The fallback without namespaces: a plain temp dir, ok/fail and the shim, relative paths."""
+    p = harness.Pool(workers=1, modes=["plain"])
+    try:
+        assert p.mode == "plain" and not p.full
+        bad = differential(df("RUN ok a; ok b\nRUN touch f\n"), df("RUN ok a && ok b && touch f\n"), pool=p)
+        assert not bad.equal and bad.calls == {"dash": 3, "bash": 3}, bad.text()
+        good = differential(df("WORKDIR /w\nRUN mkdir -p d && cd d && touch f\nRUN ok\n"),
+                            df("WORKDIR /w\nRUN ( mkdir -p d && cd d && touch f ) && ok\n"), pool=p)
+        assert good.equal, good.text()
+        with pytest.raises(Skip):
+            differential(df("FROM debian AS b\nFROM b\nRUN ok\n"), df("FROM debian AS b\nFROM b\nRUN ok a\n"), pool=p)
+    finally:
+        p.close()
 
 
 # --- pure functions --------------------------------------------------------------------------
