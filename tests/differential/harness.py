@@ -660,13 +660,16 @@ def normalize_argv(name: str, argv: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(argv)
 
 
-@dataclass
+@dataclass(repr=False)
 class Build:
     ok: bool
     runs: list[dict]
     calls: list[Call]
     error: str | None
     fail_at: int
+
+    def __repr__(self) -> str:
+        return f"<Build {self.outcome()}, {len(self.calls)} calls>"
 
     @classmethod
     def from_json(cls, d: dict) -> "Build":
@@ -807,13 +810,16 @@ def compare(orig: Build, new: Build, states: dict | None) -> tuple[list[str], st
     return diffs, "\n".join(detail)
 
 
-@dataclass
+@dataclass(repr=False)
 class Report:
     original: str
     rewritten: str
     pairs: list[Pair] = field(default_factory=list)
     calls: dict[str, int] = field(default_factory=dict)  # shell -> N
     notes: list[str] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return f"<Report: {len(self.differing)} of {len(self.pairs)} runs differ>"
 
     @property
     def differing(self) -> list[Pair]:

@@ -34,7 +34,8 @@ def _check(text: str, new: str, case: Path) -> None:
         report = differential(text, new, case)
     except Skip as e:
         pytest.skip(str(e))
-    assert report.equal, "\n" + report.text()
+    if not report.equal:
+        pytest.fail(report.text(), pytrace=False)
 
 
 @pytest.mark.parametrize("case", RULE_CASES, ids=[f"{p.parent.name}/{p.name}" for p in RULE_CASES])
