@@ -442,8 +442,10 @@ class Driver:
             # of its own: when the RUN's shell (pid 1 there) exits, everything it started dies,
             # setsid'ed processes included -- as when a RUN's container ends
             argv = ["/usr/bin/unshare", "--pid", "--fork", "--kill-child", f"--root={root}", f"--wd={cwd}", "--", *argv]
-        else:  # a parent that leads the session, so that the RUN's shell never does (see h_detached)
-            argv = ["/bin/dash", "-c", '"$@"; exit $?', "harness-run", *argv]
+            # the session leader writes its pid (the RUN's session id, see h_detached), then execs
+            argv = ["/bin/dash", "-c", 'echo $$ > "$0" && exec "$@"', os.path.join(bdir, "state", "session"), *argv]
+        else:  # a parent that leads the session, so that the RUN's shell never does
+            argv = ["/bin/dash", "-c", 'echo $$ > "$0"; "$@"; exit $?', os.path.join(bdir, "state", "session"), *argv]
         timed_out = []
         with open(out_path, "wb") as out, open(err_path, "wb") as err, open(os.path.join(bdir, "stdin"), "rb") as inp:
             try:

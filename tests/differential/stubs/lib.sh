@@ -128,13 +128,15 @@ h_is_cleanup() {
   return 1
 }
 
-# h_detached: this process leads its own session (setsid): it runs alongside the RUN
+# h_detached: this process is not in the RUN's session (setsid, or a child of a setsid'ed
+# process): it runs alongside the RUN. session: the RUN's session id, written before it starts
+# (/proc's numbering, as /proc/self/stat: the RUN has a PID namespace of its own, not $$'s)
 h_detached() {
   read -r h_st < /proc/self/stat 2>/dev/null || return 1
-  h_pid=${h_st%% *}  # /proc's numbering (the RUN has a PID namespace of its own: not $$)
+  read -r h_sess < $HS/session 2>/dev/null || return 1
   h_st=${h_st##*) }
   set -f; set -- $h_st; set +f
-  [ "${4-}" = "$h_pid" ]
+  [ "${4-}" != "$h_sess" ]
 }
 
 # h_call NAME ARGV...: log the call (ARGV[0] is the program as typed), count it, inject a failure.
