@@ -810,6 +810,18 @@ def compare(orig: Build, new: Build, states: dict | None) -> tuple[list[str], st
     return diffs, "\n".join(detail)
 
 
+# A package manager that stopped at its confirmation prompt (the build has no terminal). The
+# rules that answer such prompts (apt-get-yes, yum-yes, dnf-yes, zypper-non-interactive) are
+# unsafe for exactly this reason: the build goes on where it stopped.
+PROMPT_ABORT = re.compile(r"\[Y/n\] Abort\.|Operation aborted\.|ABORT: no answer")
+
+
+def prompt_abort(pair: "Pair") -> bool:
+    """A package manager of the original stopped at its confirmation prompt (in any RUN: after
+    `;` or `||` the build may go on), so an answered prompt explains what differs after it."""
+    return any(PROMPT_ABORT.search(run["stdout"] + run["stderr"]) for run in pair.orig.runs)
+
+
 @dataclass(repr=False)
 class Report:
     original: str

@@ -109,8 +109,11 @@ CASES: dict[str, tuple[str, dict]] = {
     "fails/yum-prompt-or": ("RUN yum install httpd || ok fallback\n", {}),
     "fails/dnf-prompt": ("RUN dnf install git\n", {}),
     "fails/zypper-prompt": ("RUN zypper install curl\n", {}),
+    # apk fetches a missing index itself (apk-tools' autoupdate), except with --no-network
     "fails/apk-no-index": ("RUN apk add curl\n", {}),
     "fails/apk-no-index-in-condition": ("RUN if apk add curl; then ok yes; else ok no; fi\n", {}),
+    "fails/apk-no-network": ("RUN apk add --no-network curl\n", {}),
+    "fails/apk-no-network-after-update": ("RUN apk update\nRUN apk add --no-network curl\n", {}),
 }
 
 

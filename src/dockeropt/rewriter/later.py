@@ -94,7 +94,7 @@ def hidden_use(ctx: Context, view: RunView, programs: re.Pattern[str], nested: C
     """
     from dockeropt.shell import invocation, parse_shell
 
-    text = view.ins.rest if view.ins.command is not None else view.ins.line
+    text = view.text
     if not view.rewritable or not view.script.ok:
         if programs.search(text) or any(h.search(text) for h in (_SCRIPT_HINT,)):
             return f"{where(ctx, view)} may run it in code dockeropt cannot read"

@@ -97,7 +97,7 @@ def apt_needs_lists(view: RunView) -> bool:
     if not view.mentions("apt"):
         return False
     if not shell_ok(view):
-        return "apt" in view.ins.line
+        return "apt" in view.text
     return apt_script_needs_lists(view.script)
 
 
@@ -116,7 +116,7 @@ def apk_needs_index(view: RunView) -> bool:
     if not view.mentions("apk"):
         return False
     if not shell_ok(view):
-        return "apk" in view.ins.line
+        return "apk" in view.text
     return apk_script_needs_index(view.script)
 
 
@@ -128,7 +128,7 @@ def apk_script_needs_index(script) -> bool:
             continue
         if c.sub in (None, "del", "cache", "stats", "audit", "verify", "manifest"):
             continue
-        if c.has("--no-cache", "-U", "--update-cache", "--update"):
+        if c.has("--no-cache", "-U", "--update-cache", "--update") and not c.has("--no-network"):
             continue
         if not updated:
             return True
@@ -141,33 +141,50 @@ APT_WORD = re.compile(r"(?<![\w/.-])(apt-get|apt|aptitude|apt-cache)(?![\w/.-])"
 APK_WORD = re.compile(r"(?<![\w/.-])apk(?![\w/.-])")
 
 
-def later_needs_apt_lists(ctx: Context, view: RunView) -> Optional[str]:
-    """Why a later step (see ``rewriter/later.py``) may still need apt's lists, or None."""
+def program_word(*programs: str) -> re.Pattern[str]:
+    """A program name standing as a word of its own (not part of a path or a package name)."""
+    names = "|".join(re.escape(p) for p in programs)
+    return re.compile(rf"(?<![\w/.-])({names})(?![\w/.-])")
+
+
+APT_WORD = program_word("apt-get", "apt", "aptitude", "apt-cache")
+APK_WORD = program_word("apk")
+
+
+def _later_reader(ctx: Context, view: RunView, key: str, word: re.Pattern[str], direct, nested) -> Optional[str]:
+    """The reason of the first later step that reads a cache: ``direct(step)`` gives a reason
+    for what the step's own commands show; ``nested(script)`` says whether a script run through
+    ``sh -c``/``xargs`` reads it; code dockeropt cannot read counts as reading it."""
 
     def test(o: RunView) -> Optional[str]:
-        if apt_needs_lists(o):
-            return f"{later.where(ctx, o)} uses apt without running `apt-get update` first"
-        return later.hidden_use(ctx, o, APT_WORD, apt_script_needs_lists) if o.mentions("apt") or o.mentions(".") else None
+        return direct(o) or later.hidden_use(ctx, o, word, nested)
 
-    return later.first_later(ctx, view, "apt-lists", test)
+    return later.first_later(ctx, view, key, test)
+
+
+def later_needs_apt_lists(ctx: Context, view: RunView) -> Optional[str]:
+    """Why a later step (see ``rewriter/later.py``) may still need apt's lists, or None."""
+    return _later_reader(
+        ctx, view, "apt-lists", APT_WORD,
+        lambda o: apt_needs_lists(o) and f"{later.where(ctx, o)} uses apt without running `apt-get update` first",
+        apt_script_needs_lists,
+    )
 
 
 def later_needs_apk_index(ctx: Context, view: RunView) -> Optional[str]:
     """Why a later step may still need apk's cached index, or None."""
-
-    def test(o: RunView) -> Optional[str]:
-        if apk_needs_index(o):
-            return f"{later.where(ctx, o)} uses apk without `--no-cache` or `apk update` first"
-        return later.hidden_use(ctx, o, APK_WORD, apk_script_needs_index) if o.mentions("apk") or o.mentions(".") else None
-
-    return later.first_later(ctx, view, "apk-index", test)
+    return _later_reader(
+        ctx, view, "apk-index", APK_WORD,
+        lambda o: apk_needs_index(o) and f"{later.where(ctx, o)} uses apk without `--no-cache` or `apk update` first",
+        apk_script_needs_index,
+    )
 
 
 def later_uses_offline(ctx: Context, view: RunView, prog: str) -> Optional[str]:
     """Why a later step may install from ``prog``'s cache alone (``--offline``, or npm's
     ``NPM_CONFIG_OFFLINE`` / ``npm config set offline``), or None."""
 
-    def test(o: RunView) -> Optional[str]:
+    def direct(o: RunView) -> Optional[str]:
         if uses_offline(o, prog):
             return f"{later.where(ctx, o)} runs {prog} --offline, which installs from the cache alone"
         if prog == "npm":
@@ -176,7 +193,8 @@ def later_uses_offline(ctx: Context, view: RunView, prog: str) -> Optional[str]:
                 return f"NPM_CONFIG_OFFLINE is set for {later.where(ctx, o)}, which installs from the cache alone"
         return None
 
-    reason = later.first_later(ctx, view, f"offline:{prog}", test)
+    reason = _later_reader(ctx, view, f"offline:{prog}", program_word(prog), direct,
+                           lambda script: any(c.has("--offline") for c in script_commands(script, prog)))
     if reason is None and prog == "npm" and _npm_offline_configured(ctx):
         return "`npm config set offline` makes later installs use the cache alone"
     return reason
@@ -191,11 +209,25 @@ def _npm_offline_configured(ctx: Context) -> bool:
     return False
 
 
-def later_blocks_clean(ctx: Context, view: RunView, prog: str, blocks) -> bool:
-    """A later step for which ``blocks(step, prog)`` holds (yum/dnf ``-C``, zypper
-    ``--no-refresh``: they read the cache the clean would delete)."""
-    key = f"clean:{getattr(blocks, '__qualname__', id(blocks))}:{prog}"
-    return later.first_later(ctx, view, key, lambda o: "x" if blocks(o, prog) else None) is not None
+# What reads the metadata cache a `clean` deletes: `yum/dnf -C`, `zypper --no-refresh`.
+CACHE_ONLY_OPTIONS = {"yum": ("-C", "--cacheonly"), "dnf": ("-C", "--cacheonly"),
+                      "microdnf": ("-C", "--cacheonly"), "zypper": ("--no-refresh",)}
+
+
+def later_reads_metadata(ctx: Context, view: RunView, prog: str) -> bool:
+    """A later step runs ``prog`` from its cache alone (so a clean now would break it)."""
+    options = CACHE_ONLY_OPTIONS[prog]
+
+    def direct(o: RunView) -> Optional[str]:
+        if not o.mentions(prog):
+            return None
+        if not shell_ok(o):
+            return "x" if any(opt.lstrip("-") in o.text for opt in options) else None
+        return "x" if any(c.has(*options) for c in commands(o, prog)) else None
+
+    reason = _later_reader(ctx, view, f"metadata:{prog}", program_word(prog), direct,
+                           lambda script: any(c.has(*options) for c in script_commands(script, prog)))
+    return reason is not None
 
 
 def pip_has_no_cache_dir(c: Cmd) -> bool:
@@ -227,27 +259,11 @@ def rpm_cache_unusual(c: Cmd) -> bool:
                for v in c.values("--setopt"))
 
 
-def rpm_cache_only(view: RunView, prog: str) -> bool:
-    if not view.mentions(prog):
-        return False
-    if not shell_ok(view):
-        return prog in view.ins.line and ("-C" in view.ins.line or "cacheonly" in view.ins.line)
-    return any(c.has("-C", "--cacheonly") for c in commands(view, prog))
-
-
-def zypper_cache_only(view: RunView) -> bool:
-    if not view.mentions("zypper"):
-        return False
-    if not shell_ok(view):
-        return "zypper" in view.ins.line and "no-refresh" in view.ins.line
-    return any(c.has("--no-refresh") for c in commands(view, "zypper"))
-
-
 def uses_offline(view: RunView, prog: str) -> bool:
     if not view.mentions(prog):
         return False
     if not shell_ok(view):
-        return prog in view.ins.line and "offline" in view.ins.line
+        return prog in view.text and "offline" in view.text
     return any(c.has("--offline") for c in commands(view, prog))
 
 
@@ -284,7 +300,7 @@ def yarn_berry_evidence(ctx: Context, view: RunView) -> bool:
         if not v.mentions("corepack", "yarn", "berry"):
             continue
         if not shell_ok(v):
-            if "corepack" in v.ins.line or "berry" in v.ins.line:
+            if "corepack" in v.text or "berry" in v.text:
                 return True
             continue
         if find_commands(v.script, "corepack"):

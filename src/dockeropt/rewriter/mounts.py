@@ -14,9 +14,9 @@ from dockeropt.rewriter.base import Context, Edit
 from dockeropt.rewriter.chain import chain_index, chain_removals
 from dockeropt.rewriter.managers import (
     APK_CACHE, APT_NEEDS_LISTS, APT_TARGETS, MANAGERS, NPM_CACHE, NPM_INSTALLS, PIP_CACHE, RPM_CACHE_DIRS, RPM_TRIGGERS,
-    YARN_CACHE, ZYPPER_CACHE_DIRS, ZYPPER_TRIGGERS, apk_needs_index, apt_needs_lists, later_blocks_clean,
+    YARN_CACHE, ZYPPER_CACHE_DIRS, ZYPPER_TRIGGERS, apk_needs_index, apt_needs_lists, later_reads_metadata,
     later_needs_apk_index, later_needs_apt_lists, later_uses_offline, pip_has_no_cache_dir, _pip_cache_disabled,
-    rpm_cache_only, rpm_cache_unusual, yarn_berry_evidence, yarn_installs, zypper_cache_only,
+    rpm_cache_unusual, yarn_berry_evidence, yarn_installs,
 )
 from dockeropt.rewriter.runs import (
     any_mount_near, cache_mounted, commands, cwd_of, env_before, path_operands, removing_commands,
@@ -167,7 +167,7 @@ def mount_plan(ctx: Context, view: RunView) -> MountPlan:
             continue
         if any(rpm_cache_unusual(c) for c in cmds):
             continue
-        if later_blocks_clean(ctx, view, prog, rpm_cache_only):
+        if later_reads_metadata(ctx, view, prog):
             continue
         # hadolint's DL3032/DL3040 do not know cache mounts (and take any `rm -rf` for a clean):
         # a RUN that already cleans keeps its clean-up and gets no mount (it would stay empty)
@@ -183,7 +183,7 @@ def mount_plan(ctx: Context, view: RunView) -> MountPlan:
     if any(c.sub in ZYPPER_TRIGGERS for c in zyp) and not any(
         c.has("-d", "--download-only", "--download", "-R", "--root", "--installroot", "-C", "--cache-dir",
               "--pkg-cache-dir", "--raw-cache-dir", "--solv-cache-dir") for c in zyp
-    ) and not later_blocks_clean(ctx, view, "zypper", lambda o, _p: zypper_cache_only(o)):
+    ) and not later_reads_metadata(ctx, view, "zypper"):
         cleans = [c.command for c in zyp if c.sub in ("clean", "cc")]
         add("zypper", ZYPPER_CACHE_DIRS, "locked", cleans)
 

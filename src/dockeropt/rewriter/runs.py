@@ -71,6 +71,15 @@ def _instructions_before(ctx: Context, view: RunView) -> Iterator[n.Instruction]
             yield ins
 
 
+def runs_before(ctx: Context, view: RunView) -> list[RunView]:
+    """The RUNs whose files ``view`` sees: those of the stages it is built FROM, then the earlier
+    ones of its own stage (O(file) per call: for rare questions only)."""
+    chain = ctx.model.graph.chain(view.stage.index)
+    order = {s: k for k, s in enumerate(chain)}
+    runs = [v for v in iter_runs(ctx) if v.stage.index in order and (v.stage.index != view.stage.index or v.index < view.index)]
+    return sorted(runs, key=lambda v: (order[v.stage.index], v.index))
+
+
 def env_before(ctx: Context, view: RunView) -> dict[str, Optional[str]]:
     """Variables set by ENV (value) or ARG (default, or None when it has none) for this RUN."""
     return ctx.model.state(view.index).variables()

@@ -51,9 +51,15 @@ class RunView:
         return parse_cached(self.ins.rest)
 
     def mentions(self, *words: str) -> bool:
-        """Cheap pre-filter before parsing: does the command text contain any of ``words``?"""
-        rest = self.ins.rest
+        """Cheap pre-filter before parsing: does the command text (heredoc bodies included)
+        contain any of ``words``?"""
+        rest = self.text
         return any(w in rest for w in words)
+
+    @cached_property
+    def text(self) -> str:
+        """The RUN's arguments and its heredoc bodies: all the code it may run."""
+        return self.ins.rest + "".join(h.body for h in self.ins.heredocs)
 
     def offset(self, shell_offset: int) -> int:
         """File offset of a character offset in the shell text (``ins.rest``)."""

@@ -1,8 +1,10 @@
 # apk. Models:
 #   update            writes an index in /var/cache/apk
-#   add/upgrade/fix   need an index: one in /var/cache/apk, or --no-cache / -U / --update-cache
-#                     (fetched; written to the cache unless --no-cache), or --no-network;
-#                     without one: "unable to select packages", exit 1.
+#   add/upgrade/fix   need an index: one in /var/cache/apk, or one fetched: with --no-cache
+#                     (kept in memory), -U / --update-cache, or -- as apk-tools' autoupdate
+#                     does (is_index_stale: a missing cached index is stale) -- by default,
+#                     written to the cache. With --no-network nothing is fetched: without a
+#                     cached index (or with --no-cache) "unable to select packages", exit 1.
 #                     add writes /var/lib/harness/apk/<pkg> (and the --virtual name); local .apk
 #                     files must exist
 #   del               removes the markers
@@ -24,9 +26,14 @@ fetch_index() {
   /bin/mkdir -p $C && echo "harness apk index" > $C/APKINDEX.harness.tar.gz
 }
 need_index() {
+  if h_has --no-network; then  # nothing can be fetched: only a cached index (not with --no-cache)
+    h_has --no-cache && return 1
+    have_index; return
+  fi
   if h_has -U --update-cache --update; then fetch_index; return 0; fi
-  h_has --no-cache --no-network && return 0
-  have_index
+  h_has --no-cache && return 0
+  have_index && return 0
+  fetch_index  # autoupdate: a missing index is fetched
 }
 
 case $h_sub in

@@ -29,8 +29,10 @@ applies.
 
 A RUN that already ends with `rm -rf /var/cache/apk/*` still gets `--no-cache`: hadolint asks
 for it, and it is harmless there. So does `apk add --no-network --virtual .rundeps $runDeps`
-(the official images' pattern): with `--no-network` apk fetches and writes nothing, and after
-an `apk add --no-cache` there is no local index it could have read.
+(the official images' pattern): with `--no-network` apk fetches and writes nothing, and when
+nothing before it in the stage (`apk update`, an `apk add` without `--no-cache`) can have left an
+index, there is none it could have read. Where one may exist, a `--no-network` add is left
+without `--no-cache`: it would hide the index the add needs.
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ from dockeropt.rewriter.base import Change, Context, Rule
 from dockeropt.rewriter.chain import safe_removal
 from dockeropt.rewriter.managers import APK_CACHE, later_needs_apk_index
 from dockeropt.rewriter.mounts import handled_by_mounts
-from dockeropt.rewriter.runs import any_mount_near, cache_mounted, candidate_runs, commands, insert_after
+from dockeropt.rewriter.runs import any_mount_near, cache_mounted, candidate_runs, commands, insert_after, runs_before
+from dockeropt.rewriter.shellrun import RunView
 from dockeropt.shell.options import Cmd
 
 QUIET_OPTS = {"-q", "--quiet", "-v", "--verbose", "--no-progress", "--progress"}
@@ -50,6 +53,26 @@ def manages_cache(view, cmds: list[Cmd]) -> bool:
         return True
     for c in view.script.commands:  # `ln -s /var/cache/apk /etc/apk/cache` turns the package cache on
         if any((w.value or "").rstrip("/") == "/etc/apk/cache" for w in c.argv[1:]):
+            return True
+    return False
+
+
+def _writes_index(c: Cmd) -> bool:
+    """``apk update``, or an ``apk add``/``upgrade`` that fetches (and keeps) an index."""
+    if c.sub == "update":
+        return True
+    return c.sub in ("add", "upgrade", "fix") and not c.has("--no-cache", "--no-network")
+
+
+def _index_may_exist(ctx: Context, view: RunView, cmd: Cmd) -> bool:
+    """Could a cached index be there for ``cmd`` (an ``apk add --no-network``) to read? Then
+    ``--no-cache`` would hide it, and the add, which cannot fetch one, would fail."""
+    if any(_writes_index(c) for c in commands(view, "apk") if c.start < cmd.start):
+        return True
+    for earlier in runs_before(ctx, view):
+        if not earlier.mentions("apk"):
+            continue
+        if not earlier.rewritable or not earlier.script.ok or any(_writes_index(c) for c in commands(earlier, "apk")):
             return True
     return False
 
@@ -73,7 +96,8 @@ class ApkNoCache(Rule):
                 continue
             if handled_by_mounts(ctx, view, "apk"):
                 continue
-            fixed = [c for c in cmds if c.sub == "add" and not c.has("--no-cache")]
+            fixed = [c for c in cmds if c.sub == "add" and not c.has("--no-cache")
+                     and (not c.has("--no-network") or not _index_may_exist(ctx, view, c))]
             edits = [insert_after(view, c.word_after_sub(), "--no-cache") for c in fixed]
             removal = self._update_removal(ctx, view, cmds, fixed)
             if removal is not None:

@@ -23,7 +23,10 @@ level 2 implies `-y`); the author asked for the opposite (`--assume-no`, `--triv
 (`apt-get $OPTS install`); the RUN is in exec form, has a heredoc, runs in a non-POSIX shell or
 its shell cannot be parsed; a suppression comment applies.
 
-Safe: `-y` only changes what happens at the prompt, where the build would otherwise stop.
+Unsafe: without `-y` the build stops at the prompt (it has no terminal to answer), so adding it
+turns a build that fails there into one that goes on — and the package manager then also does
+what it would have asked about (remove or downgrade conflicting packages). dockeropt keeps how
+a build fails, so this fix is applied only with `--unsafe-fixes` and is shown otherwise.
 """
 
 from __future__ import annotations
@@ -67,12 +70,13 @@ class AptGetYes(InsertOptionRule):
     id = "apt-get-yes"
     summary = "Add -y to apt-get/apt install so the build does not stop at the confirmation prompt"
     hadolint = ("DL3014",)
-    safe = True
+    safe = False  # a build that stopped at the prompt goes on (see above)
     docs = __doc__ or ""
     programs = ("apt-get", "apt")
     mention = "apt"
     option = "-y"
-    message = "apt install without -y aborts at the confirmation prompt (a build has no terminal); add -y"
+    message = ("apt install without -y aborts at the confirmation prompt (a build has no terminal); add -y "
+               "(unsafe: the build then goes on where it stopped)")
 
     def wants(self, c: Cmd) -> bool:
         return c.sub == "install" and not assumes_yes(c) and not refuses(c)

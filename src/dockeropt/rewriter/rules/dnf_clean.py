@@ -21,7 +21,7 @@ accepts `rm -rf /var/cache/yum/*` here, and so does this rule, as well as removi
 
 from __future__ import annotations
 
-from dockeropt.rewriter.managers import RPM_CACHE_DIRS, rpm_cache_only, RPM_TRIGGERS
+from dockeropt.rewriter.managers import RPM_CACHE_DIRS, RPM_TRIGGERS
 from dockeropt.rewriter.rules.families import AppendCleanRule, CleanSpec
 
 SPEC = CleanSpec(
@@ -42,7 +42,6 @@ class DnfClean(AppendCleanRule):
     safe = True
     docs = __doc__ or ""
     spec = SPEC
-    blocks = staticmethod(rpm_cache_only)
 
     def message(self, progs, cleans) -> str:
         return f"{'/'.join(progs)} leaves its metadata cache in the layer; clean it in the RUN that installs"

@@ -15,6 +15,8 @@ After::
 Same subcommands, placement and exceptions as `yum-yes` (`install`, `groupinstall`,
 `localinstall`, `reinstall`, `upgrade`, `remove`, `autoremove`, `group ...`, `module ...`, ...;
 not when `-y`, `--assumeyes`, `--assumeno` or `--setopt=assumeyes=...` is given).
+
+Unsafe, as `yum-yes`: a build that stopped at the confirmation prompt goes on.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ class DnfYes(RpmYesRule):
     id = "dnf-yes"
     summary = "Add -y to dnf/microdnf install (and the other commands that ask for confirmation)"
     hadolint = ("DL3038",)
-    safe = True
+    safe = False  # a build that stopped at the prompt goes on (as yum-yes explains)
     docs = __doc__ or ""
     programs = ("dnf", "microdnf")
     mention = "dnf"
-    message = "dnf asks for confirmation and a build has no terminal to answer it; add -y"
+    message = ("dnf asks for confirmation and a build has no terminal to answer it; add -y "
+               "(unsafe: the build then goes on where it stopped)")

@@ -11,7 +11,7 @@ from typing import ClassVar, Optional
 
 from dockeropt.rewriter.base import Context, Diagnostic, Edit, Rule
 from dockeropt.rewriter.chain import append_edit, chain_index, chain_removals, unique
-from dockeropt.rewriter.managers import later_blocks_clean
+from dockeropt.rewriter.managers import later_reads_metadata
 from dockeropt.rewriter.mounts import handled_by_mounts
 from dockeropt.rewriter.runs import cache_dir_mounted, can_append, candidate_runs, commands, insert_after, removed_after
 from dockeropt.rewriter.shellrun import RunView
@@ -75,7 +75,7 @@ class CleanSpec:
         return c.static_prefix and c.sub in self.triggers
 
 
-def clean_edits(ctx: Context, view: RunView, spec: CleanSpec, later_blocks) -> tuple[list[str], list[str]]:
+def clean_edits(ctx: Context, view: RunView, spec: CleanSpec) -> tuple[list[str], list[str]]:
     """(clean commands to append, programs they are for) for one RUN; empty when nothing to do."""
     found: list[tuple[int, str]] = []
     progs: list[str] = []
@@ -96,7 +96,7 @@ def clean_edits(ctx: Context, view: RunView, spec: CleanSpec, later_blocks) -> t
             continue
         if any(c.has(*spec.skip_opts) for c in triggers):
             continue
-        if later_blocks_clean(ctx, view, prog, later_blocks):
+        if later_reads_metadata(ctx, view, prog):
             continue
         texts = [(c.start, clean_command(c, spec.tail)) for c in triggers]
         if any(t is None for _, t in texts):
@@ -146,10 +146,10 @@ def redundant_cleans(ctx: Context, view: RunView, spec: CleanSpec, appending: li
     return (edits, progs) if edits else ([], [])
 
 
-def clean_changes(rule: Rule, ctx: Context, spec: CleanSpec, later_blocks, message) -> list:
+def clean_changes(rule: Rule, ctx: Context, spec: CleanSpec, message) -> list:
     changes = []
     for view in candidate_runs(rule, ctx, *spec.programs):
-        cleans, progs = clean_edits(ctx, view, spec, later_blocks) if can_append(view) else ([], [])
+        cleans, progs = clean_edits(ctx, view, spec) if can_append(view) else ([], [])
         hazard = view.append_hazard(ctx) if cleans else None
         if hazard:
             changes.append(rule.change(view.ins, f"{'/'.join(progs)} cache kept: {hazard}", ()))
@@ -173,19 +173,16 @@ def clean_changes(rule: Rule, ctx: Context, spec: CleanSpec, later_blocks, messa
 
 class AppendCleanRule(Rule):
     """A rule that appends ``<program> <clean>`` to a RUN that fills a cache (see ``CleanSpec``).
-    Subclasses set ``spec``, ``blocks`` (a later step that reads the cache) and ``message``."""
+    Subclasses set ``spec`` and ``message``; a later step that reads the cache from it alone
+    (``-C``, ``--no-refresh``) keeps the clean out (``managers.later_reads_metadata``)."""
 
     spec: ClassVar[CleanSpec]
-
-    @staticmethod
-    def blocks(view: RunView, prog: str) -> bool:
-        return False
 
     def message(self, progs: list[str], cleans: list[str]) -> str:
         raise NotImplementedError
 
     def check(self, ctx: Context) -> list[Diagnostic]:
-        return clean_changes(self, ctx, self.spec, type(self).blocks, self.message)
+        return clean_changes(self, ctx, self.spec, self.message)
 
 
 RPM_YES_TRIGGERS = frozenset({

@@ -40,7 +40,7 @@ without it); nothing installed is touched.
 
 from __future__ import annotations
 
-from dockeropt.rewriter.managers import RPM_CACHE_DIRS, rpm_cache_only, RPM_TRIGGERS
+from dockeropt.rewriter.managers import RPM_CACHE_DIRS, RPM_TRIGGERS
 from dockeropt.rewriter.rules.families import AppendCleanRule, CleanSpec
 
 SPEC = CleanSpec(
@@ -61,7 +61,6 @@ class YumClean(AppendCleanRule):
     safe = True
     docs = __doc__ or ""
     spec = SPEC
-    blocks = staticmethod(rpm_cache_only)
 
     def message(self, progs, cleans) -> str:
         return "yum leaves its metadata cache in the layer; clean it in the RUN that installs"

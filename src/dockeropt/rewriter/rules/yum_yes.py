@@ -21,7 +21,10 @@ Left alone when: `-y`/`--assumeyes` is given, or the author chose with `--assume
 `--setopt=assumeyes=...`; a word before the subcommand is not static; exec form, heredocs,
 non-POSIX shells, unparseable shell; a suppression comment.
 
-Safe: `-y` only decides what happens at the prompt, where the build would otherwise fail.
+Unsafe: without `-y` the build stops at the prompt (it has no terminal to answer), so adding it
+turns a build that fails there into one that goes on — and the package manager then also does
+what it would have asked about (remove or downgrade conflicting packages). dockeropt keeps how
+a build fails, so this fix is applied only with `--unsafe-fixes` and is shown otherwise.
 """
 
 from __future__ import annotations
@@ -34,8 +37,9 @@ class YumYes(RpmYesRule):
     id = "yum-yes"
     summary = "Add -y to yum install (and the other yum commands that ask for confirmation)"
     hadolint = ("DL3030",)
-    safe = True
+    safe = False  # a build that stopped at the prompt goes on (see above)
     docs = __doc__ or ""
     programs = ("yum",)
     mention = "yum"
-    message = "yum asks for confirmation and a build has no terminal to answer it; add -y"
+    message = ("yum asks for confirmation and a build has no terminal to answer it; add -y "
+               "(unsafe: the build then goes on where it stopped)")

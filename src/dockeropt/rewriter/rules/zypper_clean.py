@@ -32,7 +32,7 @@ Safe: zypper downloads the metadata again when it is missing (base images ship w
 
 from __future__ import annotations
 
-from dockeropt.rewriter.managers import ZYPPER_CACHE_DIRS, zypper_cache_only, ZYPPER_TRIGGERS
+from dockeropt.rewriter.managers import ZYPPER_CACHE_DIRS, ZYPPER_TRIGGERS
 from dockeropt.rewriter.rules.families import AppendCleanRule, CleanSpec
 
 SPEC = CleanSpec(
@@ -53,10 +53,6 @@ class ZypperClean(AppendCleanRule):
     safe = True
     docs = __doc__ or ""
     spec = SPEC
-
-    @staticmethod
-    def blocks(view, prog: str) -> bool:
-        return zypper_cache_only(view)
 
     def message(self, progs, cleans) -> str:
         return "zypper leaves its metadata cache in the layer; clean it in the RUN that installs"

@@ -21,6 +21,8 @@ heredocs, non-POSIX shells, unparseable shell; a suppression comment.
 
 Note `zypper install -n pkg` is *not* non-interactive: after the subcommand `-n` means
 `--name`. hadolint accepts it; this rule adds `--non-interactive` there.
+
+Unsafe, as `yum-yes`: a build that stopped at the confirmation prompt goes on.
 """
 
 from __future__ import annotations
@@ -38,12 +40,13 @@ class ZypperNonInteractive(InsertOptionRule):
     id = "zypper-non-interactive"
     summary = "Add --non-interactive to zypper install/remove/update/patch"
     hadolint = ("DL3034",)
-    safe = True
+    safe = False  # a build that stopped at the prompt goes on (as yum-yes explains)
     docs = __doc__ or ""
     programs = ("zypper",)
     mention = "zypper"
     option = "--non-interactive"
-    message = "zypper waits for answers a build cannot give; add --non-interactive"
+    message = ("zypper waits for answers a build cannot give; add --non-interactive "
+               "(unsafe: the build then goes on where it stopped)")
 
     def wants(self, c: Cmd) -> bool:
         if c.sub not in TRIGGERS:
