@@ -19,7 +19,8 @@ try:  # hypothesis is a test extra; the profiles only exist when it is installed
     settings.register_profile("default", max_examples=50, **_common)
     settings.register_profile("ci", max_examples=400, print_blob=True, **_common)
     settings.register_profile("dev", max_examples=10, **_common)
-    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+    _ci = os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if _ci else "default"))
 except ImportError:  # pragma: no cover
     pass
 

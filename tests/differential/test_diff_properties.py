@@ -23,7 +23,8 @@ from dockeropt.rewriter import rewrite
 from harness import Skip, differential_many, prompt_abort
 from shellgen import Grammar
 
-PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "default")
+_CI = os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci" if _CI else "default")  # as tests/conftest.py
 _loaded = settings.default.max_examples
 if PROFILE == "ci":
     EXAMPLES = max(500, _loaded)
