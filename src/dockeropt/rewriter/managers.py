@@ -214,20 +214,22 @@ CACHE_ONLY_OPTIONS = {"yum": ("-C", "--cacheonly"), "dnf": ("-C", "--cacheonly")
                       "microdnf": ("-C", "--cacheonly"), "zypper": ("--no-refresh",)}
 
 
-def later_reads_metadata(ctx: Context, view: RunView, prog: str) -> bool:
-    """A later step runs ``prog`` from its cache alone (so a clean now would break it)."""
+def later_reads_metadata(ctx: Context, view: RunView, prog: str) -> Optional[str]:
+    """Why a later step may run ``prog`` from its cache alone (so a clean now would break it),
+    or None."""
     options = CACHE_ONLY_OPTIONS[prog]
 
     def direct(o: RunView) -> Optional[str]:
         if not o.mentions(prog):
             return None
-        if not shell_ok(o):
-            return "x" if any(opt.lstrip("-") in o.text for opt in options) else None
-        return "x" if any(c.has(*options) for c in commands(o, prog)) else None
+        if shell_ok(o):
+            found = any(c.has(*options) for c in commands(o, prog))
+        else:
+            found = any(opt.lstrip("-") in o.text for opt in options)
+        return f"{later.where(ctx, o)} runs {prog} {options[0]}, from the cache alone" if found else None
 
-    reason = _later_reader(ctx, view, f"metadata:{prog}", program_word(prog), direct,
-                           lambda script: any(c.has(*options) for c in script_commands(script, prog)))
-    return reason is not None
+    return _later_reader(ctx, view, f"metadata:{prog}", program_word(prog), direct,
+                         lambda script: any(c.has(*options) for c in script_commands(script, prog)))
 
 
 def pip_has_no_cache_dir(c: Cmd) -> bool:

@@ -75,8 +75,9 @@ class CleanSpec:
         return c.static_prefix and c.sub in self.triggers
 
 
-def clean_edits(ctx: Context, view: RunView, spec: CleanSpec) -> tuple[list[str], list[str]]:
-    """(clean commands to append, programs they are for) for one RUN; empty when nothing to do."""
+def clean_edits(ctx: Context, view: RunView, spec: CleanSpec, kept: list[str] | None = None) -> tuple[list[str], list[str]]:
+    """(clean commands to append, programs they are for) for one RUN; empty when nothing to do.
+    Why a clean that would be due is kept out goes to ``kept``."""
     found: list[tuple[int, str]] = []
     progs: list[str] = []
     for prog in spec.programs:
@@ -96,7 +97,10 @@ def clean_edits(ctx: Context, view: RunView, spec: CleanSpec) -> tuple[list[str]
             continue
         if any(c.has(*spec.skip_opts) for c in triggers):
             continue
-        if later_reads_metadata(ctx, view, prog):
+        reader = later_reads_metadata(ctx, view, prog)
+        if reader:
+            if kept is not None:
+                kept.append(f"{prog} cache kept: {reader}")
             continue
         texts = [(c.start, clean_command(c, spec.tail)) for c in triggers]
         if any(t is None for _, t in texts):
@@ -149,7 +153,9 @@ def redundant_cleans(ctx: Context, view: RunView, spec: CleanSpec, appending: li
 def clean_changes(rule: Rule, ctx: Context, spec: CleanSpec, message) -> list:
     changes = []
     for view in candidate_runs(rule, ctx, *spec.programs):
-        cleans, progs = clean_edits(ctx, view, spec) if can_append(view) else ([], [])
+        kept: list[str] = []
+        cleans, progs = clean_edits(ctx, view, spec, kept) if can_append(view) else ([], [])
+        changes.extend(rule.change(view.ins, reason, ()) for reason in kept)
         hazard = view.append_hazard(ctx) if cleans else None
         if hazard:
             changes.append(rule.change(view.ins, f"{'/'.join(progs)} cache kept: {hazard}", ()))
