@@ -94,19 +94,30 @@ _VERB = {"diff": "would be rewritten", "check": "would be rewritten", "write": "
 def document(parts, run, options) -> str:
     parts = list(parts)
     diffs = {k: True for k, p in enumerate(parts) if p["diff"]}
-    while True:
-        out = _render(parts, run, diffs)
-        if len(out) <= MAX_CHARS or not any(diffs.values()):
-            return out
+    out = _render(parts, run, diffs)
+    while len(out) > MAX_CHARS and any(diffs.values()):  # the largest diffs go first
         largest = max((k for k, keep in diffs.items() if keep), key=lambda k: (len(parts[k]["diff"]), -k))
         diffs[largest] = False
+        out = _render(parts, run, diffs)
+    if len(out) <= MAX_CHARS:
+        return out
+    low, high = 0, len(parts)  # still too long: show the first files only
+    while low < high:
+        mid = (low + high + 1) // 2
+        if len(_render(parts, run, diffs, shown=mid)) <= MAX_CHARS:
+            low = mid
+        else:
+            high = mid - 1
+    return _render(parts, run, diffs, shown=low)
 
 
-def _render(parts, run, diffs) -> str:
+def _render(parts, run, diffs, shown: int | None = None) -> str:
+    """The comment; with ``shown``, the table and sections of the first ``shown`` files only."""
     changed = [p for p in parts if p["changed"]]
     errors = [p for p in parts if p["error"]]
     n_changes = sum(c for p in parts for c, _ in p["rules"].values())
     n_findings = sum(len(p["findings"]) for p in parts)
+    visible = parts if shown is None else parts[:shown]
     out = ["## dockeropt", ""]
     files = f"{run.files} Dockerfile{'s' if run.files != 1 else ''}"
     if changed:
@@ -124,12 +135,15 @@ def _render(parts, run, diffs) -> str:
         out += [savings, ""]
     if changed:
         out += ["| file | rule | hadolint | changes | lines |", "|---|---|---|---:|---|"]
-        for p in changed:
+        for p in (p for p in visible if p["changed"]):
             for rule, (count, lines) in p["rules"].items():
                 codes = ", ".join(hadolint_codes(rule)) or "–"
                 out.append(f"| {code(p['path'], True)} | {code(rule, True)} | {codes} | {count} | {_ranges(lines)} |")
         out.append("")
-    for k, p in enumerate(parts):
+    if shown is not None:
+        out += [f"*{len(parts) - shown} more file(s) left out: the comment would pass GitHub's 65,536-character "
+                "limit. Run `dockeropt` on the repository to see them all.*", ""]
+    for k, p in enumerate(visible):
         if not (p["changed"] or p["findings"]):
             continue
         out += [f"### {code(p['path'])}", ""]
@@ -154,7 +168,7 @@ def _render(parts, run, diffs) -> str:
             out.append("")
     if errors:
         out += ["### Errors", ""]
-        for p in errors:
+        for p in (p for p in visible if p["error"]):
             line, column, message = p["error"]
             where = f":{line}:{column}" if line else ""
             out.append(f"- {code(p['path'] + where)}: {text(message)}")
