@@ -335,8 +335,12 @@ def _run(argv: list[str]) -> int:
                 if args.verbose:
                     skipped.append(f"{quote_path(path)}: skipped ({escape(why)})")
                 continue
+        # the command line wins: --select replaces the configuration's select and ignore
         select = cli_select if cli_select is not None else list(conf.select or ())
-        ignore = cli_ignore if cli_ignore is not None else list(conf.ignore or ())
+        if cli_ignore is not None:
+            ignore = cli_ignore
+        else:
+            ignore = [] if cli_select is not None else list(conf.ignore or ())
         if path != "-":
             ignore = ignore + [r for r in conf.ignored_rules(path) if r not in ignore]
         settings = Settings(

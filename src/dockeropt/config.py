@@ -15,7 +15,9 @@ without ``[tool.dockeropt]`` is passed over). Nothing is merged across files.
     "legacy/**" = ["merge-runs"]            # .gitignore syntax, relative to this file
 
 The command line wins over a file (``--select``, ``--ignore``, ``--unsafe-fixes`` /
-``--no-unsafe-fixes``, ``--cache-strategy``); ``--exclude`` adds to ``exclude``. An unknown key,
+``--no-unsafe-fixes``, ``--cache-strategy``): ``--select`` replaces both ``select`` and
+``ignore`` (what is selected by name runs), ``per-file-ignores`` still apply; ``--exclude``
+adds to ``exclude``. An unknown key,
 a value of the wrong type, an unknown rule or a bad pattern is an error naming the file, line and
 key (exit 2, nothing processed). ``tomllib`` (``tomli`` before Python 3.11) is imported only when
 a configuration file is found.

@@ -6,7 +6,8 @@
   does; ``.git/info/exclude`` counts below them all. Not read: the global
   ``core.excludesFile``. Unlike git, a tracked file that a pattern matches is left out too.
 - ``exclude`` in a configuration file (patterns relative to that file's directory) and
-  ``--exclude`` (relative to the working directory), in ``.gitignore`` syntax.
+  ``--exclude`` (relative to the working directory; for paths outside it, to the root), in
+  ``.gitignore`` syntax: ``vendor/``, ``*.gen.Dockerfile``, ``/docker/legacy``, ``a/**/b``.
 
 An excluded directory is not entered. Files named on the command line are always processed,
 unless ``--force-exclude`` (or ``force-exclude = true``) applies ``exclude`` and ``--exclude``
@@ -33,11 +34,12 @@ class PathFilter:
 
         absolute = os.path.abspath(path)
         if self.cli_exclude:
-            rel = cfg._relative(absolute, self.cwd)
-            if rel is not None:
-                match = cfg._first_match(self.cli_exclude, rel, is_dir)
-                if match:
-                    return f"--exclude {match!r}"
+            # relative to the working directory; outside it, patterns without a slash (or with only
+            # a trailing one) still match any name on the way, as in a .gitignore
+            rel = cfg._relative(absolute, self.cwd) or absolute.replace(os.sep, "/").lstrip("/")
+            match = cfg._first_match(self.cli_exclude, rel, is_dir)
+            if match:
+                return f"--exclude {match!r}"
         conf = self.finder.for_dir(os.path.dirname(absolute))
         match = conf.excluded(absolute, is_dir)
         if match:
