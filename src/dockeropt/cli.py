@@ -114,6 +114,26 @@ def _check_rules(select: list[str], ignore: list[str], unsafe: bool) -> str | No
     return None
 
 
+def _settings(path: str, conf, select, ignore, unsafe, cache_strategy):
+    """A file's options: the command line (None: not given) over its configuration ``conf``.
+    --select replaces the configuration's select and ignore; per-file-ignores still apply."""
+    from dockeropt.runner import Settings
+
+    chosen = select if select is not None else list(conf.select or ())
+    if ignore is not None:
+        dropped = list(ignore)
+    else:
+        dropped = [] if select is not None else list(conf.ignore or ())
+    if path != "-":
+        dropped += [r for r in conf.ignored_rules(path) if r not in dropped]
+    return Settings(
+        select=tuple(chosen),
+        ignore=tuple(dropped),
+        unsafe=unsafe if unsafe is not None else bool(conf.unsafe_fixes),
+        cache_strategy=cache_strategy or conf.cache_strategy or "clean",
+    )
+
+
 def list_rules(out) -> None:
     from dockeropt.rewriter.rules import ALL_RULES
 
@@ -324,7 +344,7 @@ def _run(argv: list[str]) -> int:
     files = discover(args.paths, on_note=found_note, on_error=found_error, skip=skip)
     given = {p for p in args.paths if p == "-" or not os.path.isdir(p)}
     jobs = []
-    from dockeropt.runner import Job, Plan, Settings, default_jobs, run
+    from dockeropt.runner import Job, Plan, default_jobs, run
 
     for path in files:
         conf = finder.for_path(path)
@@ -335,20 +355,7 @@ def _run(argv: list[str]) -> int:
                 if args.verbose:
                     skipped.append(f"{quote_path(path)}: skipped ({escape(why)})")
                 continue
-        # the command line wins: --select replaces the configuration's select and ignore
-        select = cli_select if cli_select is not None else list(conf.select or ())
-        if cli_ignore is not None:
-            ignore = cli_ignore
-        else:
-            ignore = [] if cli_select is not None else list(conf.ignore or ())
-        if path != "-":
-            ignore = ignore + [r for r in conf.ignored_rules(path) if r not in ignore]
-        settings = Settings(
-            select=tuple(select),
-            ignore=tuple(ignore),
-            unsafe=args.unsafe_fixes if args.unsafe_fixes is not None else bool(conf.unsafe_fixes),
-            cache_strategy=args.cache_strategy or conf.cache_strategy or "clean",
-        )
+        settings = _settings(path, conf, cli_select, cli_ignore, args.unsafe_fixes, args.cache_strategy)
         jobs.append(Job(path, settings))
     if finder.errors:
         for e in finder.errors:
@@ -441,11 +448,18 @@ def build_verify_parser() -> argparse.ArgumentParser:
     p.add_argument("--context", default=None, help="build context (default: the Dockerfile's directory)")
     p.add_argument("--format", choices=("text", "json", "markdown"), default="text",
                    help="report format (markdown for pull-request comments)")
-    p.add_argument("--select", default="", help="comma-separated rule ids or hadolint codes to run (any case)")
-    p.add_argument("--ignore", default="", help="comma-separated rule ids or hadolint codes to skip (any case)")
-    p.add_argument("--unsafe-fixes", action="store_true", help="also apply rules marked unsafe")
-    p.add_argument("--cache-strategy", choices=("clean", "mount"), default="clean",
-                   help="delete package-manager caches (clean) or use BuildKit cache mounts (mount)")
+    p.add_argument("--select", default=None, help="comma-separated rule ids or hadolint codes to run (any case)")
+    p.add_argument("--ignore", default=None, help="comma-separated rule ids or hadolint codes to skip (any case)")
+    p.add_argument("--unsafe-fixes", action=argparse.BooleanOptionalAction, default=None,
+                   help="also apply fixes marked unsafe")
+    p.add_argument("--cache-strategy", choices=("clean", "mount"), default=None,
+                   help="delete package-manager caches (clean, default) or use BuildKit cache mounts (mount)")
+    p.add_argument("--config", default=None, metavar="FILE",
+                   help="use this configuration file instead of the one found upward from the Dockerfile")
+    p.add_argument("--isolated", action="store_true", help="read no configuration file")
+    p.add_argument("--base-images", action="store_true",
+                   help="only print the images the Dockerfile builds FROM (one a line), to pull them first: "
+                   "verify never pulls")
     return p
 
 
@@ -458,27 +472,40 @@ def verify_main(argv: list[str]) -> int:
                   "in its build context; save the text to a file first\n")
         return EXIT_ERROR
     shown = quote_path(args.dockerfile)
-    select, ignore = _rule_names(args.select), _rule_names(args.ignore)
-    problem = _check_rules(select, ignore, args.unsafe_fixes)
+    if args.base_images:
+        from dockeropt.runner import ReadError, read_text
+        from dockeropt.verify.bases import external_images
+
+        try:
+            text, _, _ = read_text(args.dockerfile)
+        except ReadError as e:
+            err.write(f"{shown}: {escape(e.message)}\n")
+            return EXIT_ERROR
+        sys.stdout.write("".join(f"{ref}\n" for ref in external_images(text)))
+        return EXIT_OK
+    select = _rule_names(args.select) if args.select is not None else None
+    ignore = _rule_names(args.ignore) if args.ignore is not None else None
+    problem = _check_rules(select or [], ignore or [], bool(args.unsafe_fixes))
     if problem:
         err.write(f"dockeropt verify: {problem}\n")
         return EXIT_ERROR
+    if args.config and not os.path.isfile(args.config):
+        err.write(f"dockeropt verify: --config {args.config}: no such file\n")
+        return EXIT_ERROR
 
-    from dockeropt.rewriter.engine import rewrite
+    from dockeropt.config import Finder
+    from dockeropt.runner import Job, Plan, ReadError, rewrite_file
     from dockeropt.syntax.errors import DockerfileSyntaxError
 
-    from dockeropt.runner import ReadError, read_text
-
+    finder = Finder(explicit=args.config, isolated=args.isolated)
+    conf = finder.for_path(args.dockerfile)  # the same options as a normal run on this file
+    if finder.errors:
+        for e in finder.errors:
+            err.write(escape(str(e)) + "\n")
+        return EXIT_ERROR
+    settings = _settings(args.dockerfile, conf, select, ignore, args.unsafe_fixes, args.cache_strategy)
     try:
-        text, _, _ = read_text(args.dockerfile)
-        result = rewrite(
-            text,
-            select=select,
-            ignore=ignore,
-            unsafe=args.unsafe_fixes,
-            cache_strategy=args.cache_strategy,
-            path=args.dockerfile,
-        )
+        result, _ = rewrite_file(Job(args.dockerfile, settings), Plan(mode="diff"))
     except DockerfileSyntaxError as e:
         err.write(f"{shown}:{e.line}:{e.column}: {escape(e.message)}\n")
         return EXIT_ERROR

@@ -112,6 +112,14 @@ def end_column(lines: list[str], line: int, column: int) -> int:
     return 1
 
 
+def repo_path(path: str) -> str:
+    """A path as code-review tools want it: normalised, with ``/`` (``./app/Dockerfile`` ->
+    ``app/Dockerfile``), so it names the file relative to the repository's top."""
+    import os
+
+    return path if path == "<stdin>" else os.path.normpath(path).replace(os.sep, "/")
+
+
 def rule_title(rule_id: str) -> str:
     codes = hadolint_codes(rule_id)
     return f"{rule_id} ({', '.join(codes)})" if codes else rule_id

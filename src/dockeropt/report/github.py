@@ -11,7 +11,7 @@ file name or message can neither end the command nor start another one.
 
 from __future__ import annotations
 
-from dockeropt.report.common import finding_message, rule_title
+from dockeropt.report.common import finding_message, repo_path, rule_title
 
 STREAM = True
 
@@ -42,7 +42,7 @@ def _where(d) -> dict:
 def file(report, options) -> str:
     out = []
     result = report.result
-    path = report.path
+    path = repo_path(report.path)
     if result is not None:
         for d in result.changes:
             out.append(command("warning", d.message, file=path, **_where(d),

@@ -17,7 +17,7 @@ Columns are counted in UTF-8 bytes, as the format asks.
 from __future__ import annotations
 
 from dockeropt.report import hunks as hunk_mod
-from dockeropt.report.common import finding_message, lines_of, rule_title
+from dockeropt.report.common import finding_message, lines_of, repo_path, rule_title
 
 STREAM = False
 
@@ -34,15 +34,9 @@ def _byte_column(lines: list[str], line: int, column: int) -> int:
     return len(lines[line - 1][: column - 1].encode("utf-8", "surrogateescape")) + 1
 
 
-def _path(path: str) -> str:
-    import os
-
-    return os.path.normpath(path).replace(os.sep, "/") if path != "<stdin>" else path
-
-
 def file(report, options) -> list[dict]:
     out: list[dict] = []
-    path = _path(report.path)
+    path = repo_path(report.path)
     result = report.result
     if result is not None:
         lines = lines_of(report)
