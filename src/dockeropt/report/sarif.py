@@ -123,7 +123,7 @@ def _rule_descriptor(rule) -> dict:
         "name": rule.__name__,
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": first},
-        "help": {"text": docs, "markdown": docs},
+        "help": {"text": docs, "markdown": docs.replace("::\n", ":\n")},
         "helpUri": f"{__url__}/blob/main/docs/rules.md#{rule.id}",
         "defaultConfiguration": {"level": "warning" if rule.safe else "note"},
         "properties": {
