@@ -362,10 +362,9 @@ def _run(argv: list[str]) -> int:
             _stderr_line(escape(str(e)))
         return EXIT_ERROR
     if args.verbose:
-        used: dict = {}
-        for job in jobs:
-            conf = finder.for_path(job.path)
-            used[conf.path or "(no configuration file: defaults)"] = used.get(conf.path or "(no configuration file: defaults)", 0) + 1
+        from collections import Counter
+
+        used = Counter(finder.for_path(job.path).path or "(no configuration file: defaults)" for job in jobs)
         early += [f"dockeropt: configuration {quote_path(p)} for {n} file(s)" for p, n in used.items()]
         early += skipped
     for line in early:
