@@ -325,11 +325,10 @@ def _run(argv: list[str]) -> int:
     path_filter = PathFilter(finder, tuple(args.exclude), args.respect_gitignore)
     early: list[str] = []
     skipped: list[str] = []
-    errors = 0
+    unreadable: list[tuple[str, str]] = []  # directories a search could not read: reported too
 
     def found_error(path: str, message: str) -> None:
-        nonlocal errors
-        errors += 1
+        unreadable.append((path, message))
         early.append(f"{quote_path(path)}: {escape(message)}")
 
     def found_note(path: str, message: str) -> None:
@@ -373,11 +372,11 @@ def _run(argv: list[str]) -> int:
         if files:  # every file found was excluded: nothing to do is no error
             if not args.quiet:
                 _stderr_line(f"dockeropt: all {len(files)} file(s) excluded")
-            return EXIT_ERROR if errors else EXIT_OK
+            return EXIT_ERROR if unreadable else EXIT_OK
         _stderr_line("dockeropt: no Dockerfiles found")
         return EXIT_ERROR
 
-    from dockeropt.report.common import RunInfo, module
+    from dockeropt.report.common import FileError, FileReport, RunInfo, module
 
     fmt = module(args.format)
     plan = Plan(
@@ -392,6 +391,13 @@ def _run(argv: list[str]) -> int:
     io = _Output(out, err, len(jobs) if show_progress else 0)
     parts: list = []
     changed = 0
+    errors = len(unreadable)
+    for path, message in unreadable:
+        part = fmt.file(FileReport(path, error=FileError(message, kind="read"), mode=args.mode), plan.fmt_options)
+        if fmt.STREAM:
+            io.stdout(part)
+        else:
+            parts.append(part)
 
     def on_done(i: int, done) -> None:
         nonlocal changed, errors
