@@ -337,3 +337,14 @@ executor failed running [/bin/sh -c if true; then exit 1; fi]: exit code: 1"""
     assert f.kind == "step" and f.step.line == 3 and f.step.stage == 1
     log = log.replace("build 3/3", "stage-1 2/2")
     assert read_failure(text, log).step.line == 5
+
+
+def test_read_failure_old_buildkit_numbers_skip_instructions():
+    # seen with Docker 20.10: the WORKDIR at line 5 made no vertex, so the RUN at line 6 is "5/6"
+    text = ("FROM debian:bookworm-slim\nRUN apt-get update\nWORKDIR /opt\nRUN true\nWORKDIR /\n"
+            "RUN hello --traditional | grep -q goodbye\n")
+    log = ("#8 [5/6] RUN hello --traditional | grep -q goodbye\n#8 ERROR: executor failed running "
+           "[/bin/sh -c hello --traditional | grep -q goodbye]: exit code: 1\n------\n"
+           " > [5/6] RUN hello --traditional | grep -q goodbye:\n------\n")
+    f = read_failure(text, log)
+    assert f.kind == "step" and f.step.line == 6 and f.exit_status == 1

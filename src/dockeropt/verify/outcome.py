@@ -223,7 +223,11 @@ def read_failure(dockerfile_text: str, log: str, step_lines: Iterable[str] | Non
     old = next((m for m in map(_BUILDKIT_OLD_STEP.match, reversed(lines)) if m), None)
     if old is not None:
         name, index, printed = old.group(1), int(old.group(2)), old.group(4)
-        step = _pick(steps, _stage_number(steps, name), index, printed)
+        stage = _stage_number(steps, name)
+        # the text first: BuildKit's numbers skip instructions that make no vertex (a WORKDIR
+        # whose directory exists), so "[5/6] RUN x" can be the sixth instruction
+        by_text = [s for s in steps if (stage is None or s.stage == stage) and _norm(s.text) == _norm(printed)]
+        step = by_text[0] if len(by_text) == 1 else _pick(steps, stage, index, printed)
         code_m = next((m for m in map(_BUILDKIT_OLD_EXIT.search, reversed(lines)) if m), None)
         reason = next((line for line in reversed(lines) if line.startswith(("ERROR", "#"))
                        and "ERROR" in line), old.group(0))
