@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -35,12 +36,16 @@ def main(argv=None) -> int:
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     cmd = [sys.executable, "-m", "dockeropt", "--format", args.format]
     times: dict[int, list[float]] = {1: [], args.jobs: []}
+    cpu: dict[int, list[float]] = {1: [], args.jobs: []}
     outputs: dict[int, set] = {1: set(), args.jobs: set()}
     for _ in range(args.runs):
         for jobs in (1, args.jobs):
+            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
             proc = subprocess.run([*cmd, "--jobs", str(jobs), *files], capture_output=True, env=env)
             times[jobs].append(time.perf_counter() - t0)
+            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu[jobs].append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
             err = re.sub(rb" in [0-9.]+ s\n", b"\n", proc.stderr)
             outputs[jobs].add((proc.returncode, proc.stdout, err))
     one, many = statistics.median(times[1]), statistics.median(times[args.jobs])
@@ -51,6 +56,10 @@ def main(argv=None) -> int:
     print(f"  --jobs {args.jobs}: median {many:.2f} s  (runs: {', '.join(f'{t:.2f}' for t in times[args.jobs])})")
     print(f"  speed-up {one / many:.2f}x (target >= {TARGET}x); output {size:,} bytes, "
           f"{'byte-identical in every run' if same else 'DIFFERS between runs'}")
+    c1, cn = statistics.median(cpu[1]), statistics.median(cpu[args.jobs])
+    print(f"  CPU time (user+sys): --jobs 1 {c1:.2f} s, --jobs {args.jobs} {cn:.2f} s; --jobs 1 got "
+          f"{c1 / one:.0%} of a core (load average {os.getloadavg()[0]:.1f}): on {args.jobs} idle cores "
+          f"the speed-up would be about {c1 / (cn / args.jobs):.2f}x")
     return 0 if same else 1
 
 

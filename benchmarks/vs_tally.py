@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -57,12 +58,16 @@ def main(argv=None) -> int:
             shutil.rmtree(bad.parent)
         count = sum(1 for _ in root.iterdir())
         times: dict[str, list[float]] = {"dockeropt": [], "tally": []}
+        cpu: dict[str, list[float]] = {"dockeropt": [], "tally": []}
         codes = {}
         for _ in range(args.runs):
             for name, cmd in (("dockeropt", [*dockeropt, str(root)]), ("tally", [tally, *TALLY_ARGS, str(root)])):
+                r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
                 t0 = time.perf_counter()
                 proc = subprocess.run(cmd, capture_output=True, env=env if name == "dockeropt" else None)
                 times[name].append(time.perf_counter() - t0)
+                r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu[name].append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
                 codes[name] = proc.returncode
     d, t = statistics.median(times["dockeropt"]), statistics.median(times["tally"])
     print(f"{count} files as <n>/Dockerfile ({len(left_out)} left out: tally cannot read them)")
@@ -70,7 +75,9 @@ def main(argv=None) -> int:
         print(f"  left out {line}")
     print(f"  dockeropt --check: median {d:.2f} s (exit {codes['dockeropt']}; runs {', '.join(f'{x:.2f}' for x in times['dockeropt'])})")
     print(f"  tally lint:        median {t:.2f} s (exit {codes['tally']}; runs {', '.join(f'{x:.2f}' for x in times['tally'])})")
-    print(f"  ratio dockeropt/tally = {d / t:.2f} (target <= {TARGET})")
+    print(f"  ratio dockeropt/tally = {d / t:.2f} (target <= {TARGET}); CPU time (user+sys) "
+          f"dockeropt {statistics.median(cpu['dockeropt']):.2f} s, tally {statistics.median(cpu['tally']):.2f} s; "
+          f"load average {os.getloadavg()[0]:.1f}")
     return 0
 
 
