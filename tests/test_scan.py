@@ -94,7 +94,7 @@ def test_verbose_says_what_was_skipped_and_why(repo, capsys):
     main(["--check", "--verbose", str(repo)])
     err = capsys.readouterr().err
     assert f"{repo / 'build'}: skipped (.gitignore)" in err
-    assert "configuration (no configuration file: defaults) for 3 file(s)" in err
+    assert "dockeropt: no configuration file (defaults) for 3 file(s)" in err
     assert f"{repo / 'Dockerfile'}: 1 change(s), 0 finding(s)" in err
 
 

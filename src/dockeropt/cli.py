@@ -363,8 +363,9 @@ def _run(argv: list[str]) -> int:
     if args.verbose:
         from collections import Counter
 
-        used = Counter(finder.for_path(job.path).path or "(no configuration file: defaults)" for job in jobs)
-        early += [f"dockeropt: configuration {quote_path(p)} for {n} file(s)" for p, n in used.items()]
+        used = Counter(finder.for_path(job.path).path for job in jobs)
+        early += [f"dockeropt: configuration {quote_path(p)} for {n} file(s)" if p else
+                  f"dockeropt: no configuration file (defaults) for {n} file(s)" for p, n in used.items()]
         early += skipped
     for line in early:
         _stderr_line(line)

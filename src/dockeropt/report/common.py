@@ -46,14 +46,6 @@ class FileReport:
     def changed(self) -> bool:
         return self.result is not None and self.result.changed
 
-    @property
-    def changes(self) -> list:
-        return list(self.result.changes) if self.result is not None else []
-
-    @property
-    def findings(self) -> list:
-        return list(self.result.findings) if self.result is not None else []
-
 
 def lines_of(report: FileReport) -> list[str]:
     """The original file's lines (with endings); [] when it was not read."""

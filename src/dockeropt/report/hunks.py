@@ -123,10 +123,10 @@ def _distance(h: Hunk, d) -> int:
     return max(0, d.line - h.end_line)
 
 
-def per_diagnostic(found: list[Hunk], diagnostics) -> list[list[Hunk]]:
-    """For each diagnostic, the hunks it owns (see ``owners``)."""
+def per_diagnostic(found: list[Hunk], diagnostics, owned_by: list[list[int]] | None = None) -> list[list[Hunk]]:
+    """For each diagnostic, the hunks it owns (``owned_by``: what ``owners`` returned, if known)."""
     out: list[list[Hunk]] = [[] for _ in diagnostics]
-    for h, mine in zip(found, owners(found, diagnostics)):
+    for h, mine in zip(found, owned_by if owned_by is not None else owners(found, diagnostics)):
         for k in mine:
             out[k].append(h)
     return out

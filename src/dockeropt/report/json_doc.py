@@ -52,8 +52,8 @@ def file(report, options) -> dict:
     if result is not None:
         lines = lines_of(report)
         found = hunk_mod.hunks(result.original, result.text)
-        owned = hunk_mod.per_diagnostic(found, result.changes)
         owners = hunk_mod.owners(found, result.changes)
+        owned = hunk_mod.per_diagnostic(found, result.changes, owners)
         entry["changes"] = [_diagnostic(d, lines, o) for d, o in zip(result.changes, owned)]
         entry["findings"] = [_diagnostic(d, lines, []) for d in result.findings]
         entry["hunks"] = [
