@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Render a real ``--format markdown`` report the way GitHub shows a pull-request comment.
 
-    python docs/examples/render_report.py [--verify-report FILE ...] CORPUS_FILE ...
+    python docs/examples/render_report.py [--name report] CORPUS_FILE ...
+    python docs/examples/render_report.py --name report-verified --in-place \
+        --verify-report DIR/verify.json DIR/Dockerfile
 
 Copies the given corpus files into a temporary ``<repository>/<path>`` layout (as a checkout
-would have them), runs ``dockeropt --format markdown`` on them, converts the Markdown to HTML
-with a CommonMark renderer (markdown-it-py, with GitHub's tables), wraps it in GitHub-like
-styles, and writes report.md, report.html and, when Chromium is installed, report.png (a
+would have them; with ``--in-place`` uses them where they are, so a ``dockeropt verify --format
+json`` report made there matches), runs ``dockeropt --format markdown`` on them, converts the
+Markdown to HTML with a CommonMark renderer (markdown-it-py, with GitHub's tables), wraps it in
+GitHub-like styles, and writes NAME.md, NAME.html and, when Chromium is installed, NAME.png (a
 headless screenshot) next to this script.
 """
 
@@ -67,13 +70,21 @@ def highlight_diffs(body: str) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("files", nargs="+", type=Path)
-    ap.add_argument("--verify-report", action="append", default=[])
+    ap.add_argument("--verify-report", action="append", default=[], type=lambda p: str(Path(p).resolve()))
+    ap.add_argument("--name", default="report")
+    ap.add_argument("--height", type=int, default=1500, help="screenshot height in pixels")
+    ap.add_argument("--in-place", action="store_true")
     args = ap.parse_args(argv)
     from markdown_it import MarkdownIt
 
     with tempfile.TemporaryDirectory() as tmp:
         names = []
+        cwd = Path(tmp)
         for f in args.files:
+            if args.in_place:
+                cwd = f.resolve().parent
+                names.append(f.name)
+                continue
             parts = f.name.split("__")
             rel = Path(*parts[1:]) if len(parts) > 2 else Path(f.name)
             (Path(tmp) / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -82,28 +93,28 @@ def main(argv=None) -> int:
         proc = subprocess.run(
             [sys.executable, "-m", "dockeropt", "--format", "markdown", "-q",
              *[a for r in args.verify_report for a in ("--verify-report", r)], *names],
-            cwd=tmp, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+            cwd=cwd, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO / "src")})
     if proc.returncode not in (0, 1):
         sys.stderr.write(proc.stderr)
         return proc.returncode
     markdown = proc.stdout
-    (HERE / "report.md").write_text(markdown)
+    (HERE / f"{args.name}.md").write_text(markdown)
     body = highlight_diffs(MarkdownIt("commonmark").enable("table").render(markdown))
     page = (f"<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>dockeropt report</title>"
             f"<style>{CSS}</style></head><body>\n<div class=\"comment\"><div class=\"comment-header\">"
             f"<b>github-actions</b> commented · {html.escape(', '.join(names))}</div>\n"
             f"<div class=\"comment-body\">\n{body}</div></div>\n</body></html>\n")
-    (HERE / "report.html").write_text(page)
+    (HERE / f"{args.name}.html").write_text(page)
     chromium = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
     if chromium:
         # <details> open in the picture, so the diff shows
         with tempfile.NamedTemporaryFile("w", suffix=".html", delete=False) as f:
             f.write(page.replace("<details>", "<details open>"))
         subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                        f"--screenshot={HERE / 'report.png'}", "--window-size=1040,1500", f.name],
+                        f"--screenshot={HERE / (args.name + '.png')}", f"--window-size=1040,{args.height}", f.name],
                        capture_output=True, timeout=120)
         os.unlink(f.name)
-    print(f"wrote {HERE / 'report.md'}, report.html" + (", report.png" if chromium else ""))
+    print(f"wrote {HERE / args.name}.md, .html" + (", .png" if chromium else ""))
     return 0
 
 

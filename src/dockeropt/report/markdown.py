@@ -206,7 +206,8 @@ def _verified(p, run) -> list[str]:
         ("layers", str(o["layers"]), str(r["layers"]), _signed(r["layers"] - o["layers"])),
         ("size", _mb(o["uncompressed_bytes"]), _mb(r["uncompressed_bytes"]),
          _signed(r["uncompressed_bytes"] - o["uncompressed_bytes"], True)),
-        ("compressed", _mb(o["compressed_bytes"]), _mb(r["compressed_bytes"]),
+        ("compressed" + (" (gzip -1 estimate)" if o.get("compressed_estimated") else ""),
+         _mb(o["compressed_bytes"]), _mb(r["compressed_bytes"]),
          _signed(r["compressed_bytes"] - o["compressed_bytes"], True)),
     ]
     out = [f"**✓ Verified by building both with {engine}**: same files and config.", "",
