@@ -254,7 +254,7 @@ def test_progress_on_a_tty_is_cleared_and_escapes_names(tmp_path, monkeypatch):
     monkeypatch.setattr(sys, "stderr", err)
     assert main(["--check", *files]) == 0
     text = err.getvalue()
-    assert "[1/26]" in text and "[26/26]" in text
+    assert " 1/26 files" in text and "] 26/26 files" in text
     assert "\x1b[2J" not in text
     last = text.rsplit("\r\x1b[K", 1)[-1]
     assert last.startswith("dockeropt: 26 file(s) checked")

@@ -26,12 +26,16 @@ def _debug() -> bool:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from dockeropt.report.common import FORMATS
+
     p = argparse.ArgumentParser(
         prog="dockeropt",
         description="Find what makes Docker images big and builds slow, and rewrite the Dockerfile safely.",
         epilog="Exit codes: 0 nothing to change (or written), 1 changes found (--check), 2 error "
         "(130 interrupted, 143 terminated). Directories are searched for Dockerfile, Containerfile, "
-        "Dockerfile.<x>, Dockerfile-<x>, Dockerfile_<x>, <x>.Dockerfile, <x>.dockerfile. "
+        "Dockerfile.<x>, Dockerfile-<x>, Dockerfile_<x>, <x>.Dockerfile, <x>.dockerfile, leaving out "
+        "what .gitignore and exclude patterns leave out. Configuration: [tool.dockeropt] in "
+        "pyproject.toml or .dockeropt.toml, found upward from each file. "
         "Subcommand: 'dockeropt verify Dockerfile' builds before/after and compares the images.",
     )
     mode = p.add_mutually_exclusive_group()
@@ -40,15 +44,40 @@ def build_parser() -> argparse.ArgumentParser:
                       help="rewrite files in place (atomically; - writes the result to stdout)")
     mode.add_argument("--check", dest="mode", action="store_const", const="check",
                       help="list the files that would change ('would rewrite PATH'); exit 1 if any")
-    p.add_argument("--format", choices=("diff", "json"), default="diff",
-                   help="output format: text and diffs, or one JSON document on stdout")
-    p.add_argument("--select", default="", help="comma-separated rule ids or hadolint codes to run (any case)")
-    p.add_argument("--ignore", default="", help="comma-separated rule ids or hadolint codes to skip (any case)")
-    p.add_argument("--unsafe-fixes", action="store_true", help="also apply rules marked unsafe")
-    p.add_argument("--cache-strategy", choices=("clean", "mount"), default="clean",
-                   help="delete package-manager caches (clean) or use BuildKit cache mounts (mount)")
-    p.add_argument("--list-rules", action="store_true", help="print the rules and exit")
-    p.add_argument("-q", "--quiet", action="store_true", help="no summary line and no 'rewrote PATH' lines")
+    out = p.add_argument_group("output")
+    out.add_argument("--format", choices=FORMATS, default="diff",
+                     help="diff: reasons and diffs (default); json: one document (--json-schema); "
+                     "sarif: SARIF 2.1.0; rdjson: reviewdog suggestions; github: workflow annotations; "
+                     "markdown: a pull-request comment")
+    out.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                     help="colour the diff: auto = when stdout is a terminal and NO_COLOR is unset")
+    out.add_argument("--verify-report", action="append", default=[], metavar="FILE",
+                     help="a 'dockeropt verify --format json' report; markdown shows its savings (repeatable)")
+    out.add_argument("--json-schema", action="store_true", help="print the JSON Schema of --format json and exit")
+    out.add_argument("-q", "--quiet", action="store_true", help="no summary line and no 'rewrote PATH' lines")
+    out.add_argument("-v", "--verbose", action="store_true",
+                     help="also say which configuration applies, what was skipped and why, and each file's outcome")
+    rules = p.add_argument_group("rules (the command line wins over configuration files)")
+    rules.add_argument("--select", default=None, help="comma-separated rule ids or hadolint codes to run (any case)")
+    rules.add_argument("--ignore", default=None, help="comma-separated rule ids or hadolint codes to skip (any case)")
+    rules.add_argument("--unsafe-fixes", action=argparse.BooleanOptionalAction, default=None,
+                       help="also apply fixes marked unsafe")
+    rules.add_argument("--cache-strategy", choices=("clean", "mount"), default=None,
+                       help="delete package-manager caches (clean, default) or use BuildKit cache mounts (mount)")
+    rules.add_argument("--list-rules", action="store_true", help="print the rules and exit")
+    files = p.add_argument_group("files")
+    files.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
+                       help="leave out paths matching this .gitignore-style pattern in directory searches "
+                       "(repeatable; adds to the configuration's exclude)")
+    files.add_argument("--force-exclude", action="store_const", const=True, default=None,
+                       help="apply exclude patterns to files named on the command line too (for pre-commit)")
+    files.add_argument("--respect-gitignore", action=argparse.BooleanOptionalAction, default=None,
+                       help="leave out what .gitignore leaves out, inside git work trees (default: yes)")
+    files.add_argument("--config", default=None, metavar="FILE",
+                       help="use this configuration file (pyproject.toml or .dockeropt.toml) for every file")
+    files.add_argument("--isolated", action="store_true", help="read no configuration file")
+    files.add_argument("-j", "--jobs", type=_positive_int, default=0, metavar="N",
+                       help="process files in N processes (default: the number of cores); output is the same")
     p.add_argument("--version", action="version", version=f"dockeropt {__version__}",
                    help="print the version and exit")
     p.add_argument("paths", nargs="*", metavar="PATH", help="file, directory (searched), or - for stdin")
@@ -56,20 +85,21 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _split(value: str) -> list[str]:
-    return [v.strip() for v in value.split(",") if v.strip()]
+def _positive_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return n
 
 
-def _rule_names(value: str) -> list[str]:
+def _rule_names(value: str | None) -> list[str]:
     """Rule ids and hadolint codes in any case (``dl3059``), spelled as the registry spells them."""
-    from dockeropt.rewriter.rules import ALL_RULES
+    from dockeropt.config import rule_names
 
-    canonical = {"all": "all"}
-    for rule in ALL_RULES:
-        canonical[rule.id.lower()] = rule.id
-        for code in rule.hadolint:
-            canonical[code.lower()] = code
-    return [canonical.get(name.lower(), name) for name in _split(value)]
+    return rule_names(value or "")
 
 
 def _check_rules(select: list[str], ignore: list[str], unsafe: bool) -> str | None:
@@ -82,6 +112,26 @@ def _check_rules(select: list[str], ignore: list[str], unsafe: bool) -> str | No
     except UnknownRuleError as e:
         return f"{e} (see --list-rules)"
     return None
+
+
+def _settings(path: str, conf, select, ignore, unsafe, cache_strategy):
+    """A file's options: the command line (None: not given) over its configuration ``conf``.
+    --select replaces the configuration's select and ignore; per-file-ignores still apply."""
+    from dockeropt.runner import Settings
+
+    chosen = select if select is not None else list(conf.select or ())
+    if ignore is not None:
+        dropped = list(ignore)
+    else:
+        dropped = [] if select is not None else list(conf.ignore or ())
+    if path != "-":
+        dropped += [r for r in conf.ignored_rules(path) if r not in dropped]
+    return Settings(
+        select=tuple(chosen),
+        ignore=tuple(dropped),
+        unsafe=unsafe if unsafe is not None else bool(conf.unsafe_fixes),
+        cache_strategy=cache_strategy or conf.cache_strategy or "clean",
+    )
 
 
 def list_rules(out) -> None:
@@ -163,13 +213,19 @@ def _silence_stdout() -> None:
 
 class _Output:
     """stdout (bytes, so undecodable input bytes come out as they came in) and stderr (escaped
-    messages) with an optional progress line on a terminal, cleared before anything else."""
+    messages) with a progress bar on a terminal, cleared before anything else is printed."""
 
-    def __init__(self, out, err, progress: bool):
-        self.out, self.err, self.progress = out, err, progress
-        self._line = False
+    def __init__(self, out, err, progress_total: int = 0):
+        self.out, self.err = out, err
+        self.bar = None
+        if progress_total:
+            from dockeropt.progress import Bar  # only for long runs on a terminal
+
+            self.bar = Bar(err, progress_total)
 
     def stdout(self, text: str) -> None:
+        if not text:
+            return
         self.clear()
         buffer = getattr(self.out, "buffer", None)
         if buffer is None:
@@ -184,203 +240,197 @@ class _Output:
         self.err.write(line + "\n")
         self.err.flush()
 
-    def step(self, i: int, total: int, name: str) -> None:
-        if self.progress:
-            shown = quote_path(name)
-            shown = shown if len(shown) <= 60 else "..." + shown[-57:]
-            self.err.write(f"\r\x1b[K[{i}/{total}] {shown}")
-            self.err.flush()
-            self._line = True
+    def step(self, done: int, name: str) -> None:
+        if self.bar is not None:
+            self.bar.update(done, name)
 
     def clear(self) -> None:
-        if self._line:
-            self.err.write("\r\x1b[K")
-            self._line = False
+        if self.bar is not None:
+            self.bar.clear()
+
+
+def _use_color(choice: str, stream) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    return _isatty(stream) and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def _load_verify_reports(paths: list[str]) -> dict:
+    """realpath of each verified Dockerfile -> its report. Raises ValueError (one line)."""
+    import json
+
+    out = {}
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8") as f:
+                data = json.load(f)
+        except OSError as e:
+            raise ValueError(f"{path}: cannot read: {e.strerror or e}") from None
+        except ValueError as e:
+            raise ValueError(f"{path}: not JSON: {e}") from None
+        for rep in data if isinstance(data, list) else [data]:
+            if not isinstance(rep, dict) or "dockerfile" not in rep:
+                raise ValueError(f"{path}: not a 'dockeropt verify --format json' report")
+            out[os.path.realpath(rep["dockerfile"])] = rep
+    return out
 
 
 def _run(argv: list[str]) -> int:
+    import time
+
+    started = time.perf_counter()
     args = build_parser().parse_args(argv)
+    out, err = sys.stdout, sys.stderr
     if args.list_rules:
-        list_rules(sys.stdout)
+        list_rules(out)
         return EXIT_OK
-    err = sys.stderr
+    if args.json_schema:
+        from dockeropt.report.json_doc import schema_text
+
+        out.write(schema_text())
+        return EXIT_OK
+
+    def fail(message: str) -> int:
+        _stderr_line(f"dockeropt: {message}")
+        return EXIT_ERROR
+
     if not args.paths:
-        err.write("dockeropt: no PATH given (a file, a directory, or - for stdin); see --help\n")
-        return EXIT_ERROR
-
-    from dockeropt.report.diff import explain, unified_diff
-    from dockeropt.syntax.errors import DockerfileSyntaxError
-
-    select, ignore = _rule_names(args.select), _rule_names(args.ignore)
-    problem = _check_rules(select, ignore, args.unsafe_fixes)
+        return fail("no PATH given (a file, a directory, or - for stdin); see --help")
+    cli_select = _rule_names(args.select) if args.select is not None else None
+    cli_ignore = _rule_names(args.ignore) if args.ignore is not None else None
+    problem = _check_rules(cli_select or [], cli_ignore or [], bool(args.unsafe_fixes))
     if problem:
-        err.write(f"dockeropt: {problem}\n")
-        return EXIT_ERROR
+        return fail(problem)
+    if args.mode == "write" and "-" in args.paths and args.format not in ("diff", "json"):
+        return fail(f"--write - prints the rewritten file on stdout, where --format {args.format} "
+                    "prints its report; use --format diff or json (its 'text' field)")
+    if args.exclude:
+        from dockeropt.config import check_patterns
 
-    as_json = args.format == "json"
-    errors = changed = 0
-    report: list[dict] = []
+        try:
+            check_patterns(tuple(args.exclude), "--exclude")
+        except ValueError as e:
+            return fail(str(e))
+    try:
+        verify_reports = _load_verify_reports(args.verify_report)
+    except ValueError as e:
+        return fail(f"--verify-report {e}")
+    if args.config and not os.path.isfile(args.config):
+        return fail(f"--config {args.config}: no such file")
+
+    from dockeropt.config import Finder
+    from dockeropt.ignore import PathFilter
+
+    finder = Finder(explicit=args.config, isolated=args.isolated)
+    path_filter = PathFilter(finder, tuple(args.exclude), args.respect_gitignore)
     early: list[str] = []
+    skipped: list[str] = []
+    unreadable: list[tuple[str, str]] = []  # directories a search could not read: reported too
 
     def found_error(path: str, message: str) -> None:
-        nonlocal errors
-        errors += 1
+        unreadable.append((path, message))
         early.append(f"{quote_path(path)}: {escape(message)}")
-        report.append({"path": path, "error": {"line": 0, "column": 0, "message": message}})
 
     def found_note(path: str, message: str) -> None:
         early.append(f"{quote_path(path)}: note: {escape(message)}")
 
-    files = discover(args.paths, on_note=found_note, on_error=found_error)
-    progress = len(files) > PROGRESS_MIN_FILES and not as_json and _isatty(err)
-    io = _Output(sys.stdout, err, progress)
+    def skip(path: str, is_dir: bool) -> bool:
+        why = path_filter.reason(path, is_dir)
+        if why and args.verbose:
+            skipped.append(f"{quote_path(path)}: skipped ({escape(why)})")
+        return why is not None
+
+    files = discover(args.paths, on_note=found_note, on_error=found_error, skip=skip)
+    given = {p for p in args.paths if p == "-" or not os.path.isdir(p)}
+    jobs = []
+    from dockeropt.runner import Job, Plan, default_jobs, run
+
+    for path in files:
+        conf = finder.for_path(path)
+        force = args.force_exclude if args.force_exclude is not None else conf.force_exclude
+        if path in given and path != "-" and force:
+            why = path_filter.reason(path, False, gitignore=False)
+            if why:
+                if args.verbose:
+                    skipped.append(f"{quote_path(path)}: skipped ({escape(why)})")
+                continue
+        settings = _settings(path, conf, cli_select, cli_ignore, args.unsafe_fixes, args.cache_strategy)
+        jobs.append(Job(path, settings))
+    if finder.errors:
+        for e in finder.errors:
+            _stderr_line(escape(str(e)))
+        return EXIT_ERROR
+    if args.verbose:
+        from collections import Counter
+
+        used = Counter(finder.for_path(job.path).path for job in jobs)
+        early += [f"dockeropt: configuration {quote_path(p)} for {n} file(s)" if p else
+                  f"dockeropt: no configuration file (defaults) for {n} file(s)" for p, n in used.items()]
+        early += skipped
     for line in early:
-        io.message(line)
-    if not files:
-        io.message("dockeropt: no Dockerfiles found")
+        _stderr_line(line)
+    if not jobs:
+        if files:  # every file found was excluded: nothing to do is no error
+            if not args.quiet:
+                _stderr_line(f"dockeropt: all {len(files)} file(s) excluded")
+            return EXIT_ERROR if unreadable else EXIT_OK
+        _stderr_line("dockeropt: no Dockerfiles found")
         return EXIT_ERROR
 
-    from dockeropt.rewriter import engine
+    from dockeropt.report.common import FileError, FileReport, RunInfo, module
 
-    for i, path in enumerate(files, 1):
-        name = "<stdin>" if path == "-" else path
-        shown = quote_path(name)
-        io.step(i, len(files), name)
-        try:
-            outcome = _one_file(path, name, args, select, ignore, engine.rewrite)
-        except DockerfileSyntaxError as e:
-            errors += 1
-            io.message(f"{shown}:{e.line}:{e.column}: {escape(e.message)}")
-            report.append({"path": name, "error": {"line": e.line, "column": e.column, "message": e.message}})
-            continue
-        except _FileError as e:
-            errors += 1
-            io.message(f"{shown}: {escape(e.message)}")
-            report.append({"path": name, "error": {"line": 0, "column": 0, "message": e.message}})
-            continue
-        except Exception as e:  # noqa: BLE001 - a bug: one line, the other files go on
-            if _debug():
-                raise
-            errors += 1
-            io.message(f"dockeropt: internal error in {shown}: {escape(f'{type(e).__name__}: {e}')}")
-            report.append({"path": name, "error": {"line": 0, "column": 0,
-                                                   "message": f"internal error: {type(e).__name__}: {e}"}})
-            continue
-        result, write_error = outcome
-        for note in result.notes:
-            io.message(f"{shown}: note: {escape(note)}")
-        if result.changed and not write_error:  # with --write: files actually written
-            changed += 1
-        diff = ""
-        if result.changed and (as_json or args.mode == "diff"):
-            diff = unified_diff(name, result.original, result.text)
-        entry = {
-            "path": name,
-            "changed": result.changed,
-            "changes": [_diagnostic_json(c) for c in result.changes],
-            "findings": [_diagnostic_json(f) for f in result.findings],
-            "diff": diff,
-        }
-        if write_error:
-            errors += 1
-            entry["error"] = {"line": 0, "column": 0, "message": write_error}
-            io.message(f"{shown}: {escape(write_error)}")
-        report.append(entry)
-        if args.mode == "write" and path == "-":
-            if as_json:
-                entry["text"] = result.text
-            else:
-                io.stdout(result.text)
-        if as_json:
-            continue
-        if args.mode == "diff" and (result.changed or result.findings):
-            io.stdout(explain(name, result.changes, result.findings) + diff)
-        elif args.mode == "check" and result.changed:
-            io.stdout(f"would rewrite {shown}\n")
-        elif args.mode == "write" and result.changed and path != "-" and not write_error and not args.quiet:
-            io.message(f"rewrote {shown}")
-    io.clear()
-    if as_json:
-        import json
+    fmt = module(args.format)
+    plan = Plan(
+        mode=args.mode,
+        fmt=args.format,
+        fmt_options={"color": _use_color(args.color, out)},
+        quiet=args.quiet,
+        verbose=args.verbose,
+        debug=_debug(),
+    )
+    show_progress = len(jobs) > PROGRESS_MIN_FILES and not args.quiet and _isatty(err)
+    io = _Output(out, err, len(jobs) if show_progress else 0)
+    parts: list = []
+    changed = 0
+    errors = len(unreadable)
+    for path, message in unreadable:
+        part = fmt.file(FileReport(path, error=FileError(message, kind="read"), mode=args.mode), plan.fmt_options)
+        if fmt.STREAM:
+            io.stdout(part)
+        else:
+            parts.append(part)
 
-        io.stdout(json.dumps({"files": report}, indent=2) + "\n")
+    def on_done(i: int, done) -> None:
+        nonlocal changed, errors
+        for line in done.messages:
+            io.message(line)
+        if fmt.STREAM:
+            io.stdout(done.part)
+        else:
+            parts.append(done.part)
+        changed += done.changed
+        errors += done.error
+        io.step(i + 1, jobs[i].path)
+
+    try:
+        run(jobs, plan, args.jobs or default_jobs(), on_done)
+    finally:
+        io.clear()
+    if not fmt.STREAM:
+        info = RunInfo(mode=args.mode, files=len(jobs), changed=changed, errors=errors, verify=verify_reports)
+        io.stdout(fmt.document(parts, info, plan.fmt_options))
     if not args.quiet:
         verb = {"write": "rewritten", "check": "would be rewritten", "diff": "would be rewritten"}[args.mode]
         io.message(
-            f"dockeropt: {len(files)} file(s) checked, {changed} {verb}"
+            f"dockeropt: {len(jobs)} file(s) checked, {changed} {verb}"
             + (f", {errors} error(s)" if errors else "")
+            + f" in {time.perf_counter() - started:.2f} s"
         )
     if errors:
         return EXIT_ERROR
     if args.mode == "check" and changed:
         return EXIT_CHANGES
     return EXIT_OK
-
-
-class _FileError(Exception):
-    """A file that cannot be read: ``message`` says why (shown after ``path:``)."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-def _diagnostic_json(d) -> dict:
-    return {"rule": d.rule, "line": d.line, "column": d.column, "end_line": d.end_line,
-            "end_column": d.end_column, "message": d.message, "applicability": d.applicability}
-
-
-def _read(path: str):
-    """(text, bytes, status) of a file, or of stdin for ``-`` (status None). Raises _FileError."""
-    from dockeropt.files import read_file
-
-    limit = _max_bytes()
-    try:
-        if path == "-":
-            data, st = sys.stdin.buffer.read(limit + 1), None
-        else:
-            data, st = read_file(path, limit)
-    except OSError as e:
-        raise _FileError(e.strerror or str(e)) from None
-    if len(data) > limit:
-        raise _FileError(
-            f"larger than {limit:,} bytes, the most dockeropt reads (real Dockerfiles stay under 1 MB; "
-            "DOCKEROPT_MAX_BYTES raises the limit)"
-        )
-    return data.decode("utf-8", "surrogateescape"), data, st
-
-
-def _max_bytes() -> int:
-    """Files are refused above this size, up front: time and memory grow linearly with the
-    input (benchmarks/scaling.py), and 8 MiB is ~100x the largest public Dockerfile."""
-    try:
-        return max(1, int(os.environ.get("DOCKEROPT_MAX_BYTES", "")))
-    except ValueError:
-        return 8 << 20
-
-
-def _one_file(path: str, name: str, args, select, ignore, rewrite):
-    """Rewrite one file (and write it back with --write). -> (result, write error or None)."""
-    from dockeropt.files import NotWritten, write_back
-
-    text, data, st = _read(path)
-    result = rewrite(
-        text,
-        select=select,
-        ignore=ignore,
-        unsafe=args.unsafe_fixes,
-        cache_strategy=args.cache_strategy,
-        path=name,
-    )
-    if args.mode != "write" or path == "-" or not result.changed:
-        return result, None
-    try:
-        write_back(path, result.text.encode("utf-8", "surrogateescape"), data, st)
-    except NotWritten as e:
-        return result, f"not written: {e}"
-    except OSError as e:
-        return result, f"not written: {e.strerror or e}"
-    return result, None
 
 
 def _isatty(stream) -> bool:
@@ -404,11 +454,18 @@ def build_verify_parser() -> argparse.ArgumentParser:
     p.add_argument("--context", default=None, help="build context (default: the Dockerfile's directory)")
     p.add_argument("--format", choices=("text", "json", "markdown"), default="text",
                    help="report format (markdown for pull-request comments)")
-    p.add_argument("--select", default="", help="comma-separated rule ids or hadolint codes to run (any case)")
-    p.add_argument("--ignore", default="", help="comma-separated rule ids or hadolint codes to skip (any case)")
-    p.add_argument("--unsafe-fixes", action="store_true", help="also apply rules marked unsafe")
-    p.add_argument("--cache-strategy", choices=("clean", "mount"), default="clean",
-                   help="delete package-manager caches (clean) or use BuildKit cache mounts (mount)")
+    p.add_argument("--select", default=None, help="comma-separated rule ids or hadolint codes to run (any case)")
+    p.add_argument("--ignore", default=None, help="comma-separated rule ids or hadolint codes to skip (any case)")
+    p.add_argument("--unsafe-fixes", action=argparse.BooleanOptionalAction, default=None,
+                   help="also apply fixes marked unsafe")
+    p.add_argument("--cache-strategy", choices=("clean", "mount"), default=None,
+                   help="delete package-manager caches (clean, default) or use BuildKit cache mounts (mount)")
+    p.add_argument("--config", default=None, metavar="FILE",
+                   help="use this configuration file instead of the one found upward from the Dockerfile")
+    p.add_argument("--isolated", action="store_true", help="read no configuration file")
+    p.add_argument("--base-images", action="store_true",
+                   help="only print the images the Dockerfile builds FROM (one a line), to pull them first: "
+                   "verify never pulls")
     return p
 
 
@@ -421,29 +478,44 @@ def verify_main(argv: list[str]) -> int:
                   "in its build context; save the text to a file first\n")
         return EXIT_ERROR
     shown = quote_path(args.dockerfile)
-    select, ignore = _rule_names(args.select), _rule_names(args.ignore)
-    problem = _check_rules(select, ignore, args.unsafe_fixes)
+    if args.base_images:
+        from dockeropt.runner import ReadError, read_text
+        from dockeropt.verify.bases import external_images
+
+        try:
+            text, _, _ = read_text(args.dockerfile)
+        except ReadError as e:
+            err.write(f"{shown}: {escape(e.message)}\n")
+            return EXIT_ERROR
+        sys.stdout.write("".join(f"{ref}\n" for ref in external_images(text)))
+        return EXIT_OK
+    select = _rule_names(args.select) if args.select is not None else None
+    ignore = _rule_names(args.ignore) if args.ignore is not None else None
+    problem = _check_rules(select or [], ignore or [], bool(args.unsafe_fixes))
     if problem:
         err.write(f"dockeropt verify: {problem}\n")
         return EXIT_ERROR
+    if args.config and not os.path.isfile(args.config):
+        err.write(f"dockeropt verify: --config {args.config}: no such file\n")
+        return EXIT_ERROR
 
-    from dockeropt.rewriter.engine import rewrite
+    from dockeropt.config import Finder
+    from dockeropt.runner import Job, Plan, ReadError, rewrite_file
     from dockeropt.syntax.errors import DockerfileSyntaxError
 
+    finder = Finder(explicit=args.config, isolated=args.isolated)
+    conf = finder.for_path(args.dockerfile)  # the same options as a normal run on this file
+    if finder.errors:
+        for e in finder.errors:
+            err.write(escape(str(e)) + "\n")
+        return EXIT_ERROR
+    settings = _settings(args.dockerfile, conf, select, ignore, args.unsafe_fixes, args.cache_strategy)
     try:
-        text, _, _ = _read(args.dockerfile)
-        result = rewrite(
-            text,
-            select=select,
-            ignore=ignore,
-            unsafe=args.unsafe_fixes,
-            cache_strategy=args.cache_strategy,
-            path=args.dockerfile,
-        )
+        result, _ = rewrite_file(Job(args.dockerfile, settings), Plan(mode="diff"))
     except DockerfileSyntaxError as e:
         err.write(f"{shown}:{e.line}:{e.column}: {escape(e.message)}\n")
         return EXIT_ERROR
-    except _FileError as e:
+    except ReadError as e:
         err.write(f"{shown}: {escape(e.message)}\n")
         return EXIT_ERROR
     except Exception as e:  # noqa: BLE001

@@ -75,18 +75,20 @@ def _kind_of(path: str) -> str:
         return "broken symbolic link" if os.path.islink(path) else "cannot stat it"
 
 
-def discover(paths, on_note=None, on_error=None) -> list[str]:
+def discover(paths, on_note=None, on_error=None, skip=None) -> list[str]:
     """Files to process: files (and ``-``) as given, directories searched (sorted, no duplicates).
 
     ``on_note(path, message)`` hears about skipped non-regular files, ``on_error(path, message)``
-    about directories that cannot be read.
+    about directories that cannot be read; ``skip(path, is_dir)`` says which entries a search
+    leaves out (``.gitignore``, exclude patterns: see ``ignore.py``).
     """
     on_note = on_note or (lambda path, message: None)
     on_error = on_error or (lambda path, message: None)
+    skip = skip or (lambda path, is_dir: False)
     out: list[str] = []
     seen: set[str] = set()
     for p in paths:
-        found = _walk(p, on_note, on_error) if p != "-" and os.path.isdir(p) else [p]
+        found = _walk(p, on_note, on_error, skip) if p != "-" and os.path.isdir(p) else [p]
         for f in found:
             key = f if f == "-" else os.path.normpath(f)
             if key not in seen:
@@ -95,7 +97,7 @@ def discover(paths, on_note=None, on_error=None) -> list[str]:
     return out
 
 
-def _walk(top: str, on_note, on_error) -> list[str]:
+def _walk(top: str, on_note, on_error, skip) -> list[str]:
     found: list[str] = []
     stack = [top]
     while stack:
@@ -110,9 +112,9 @@ def _walk(top: str, on_note, on_error) -> list[str]:
         for entry in entries:
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    if entry.name not in SKIP_DIRS:
+                    if entry.name not in SKIP_DIRS and not skip(entry.path, True):
                         subdirs.append(entry.path)
-                elif is_dockerfile_name(entry.name):
+                elif is_dockerfile_name(entry.name) and not skip(entry.path, False):
                     if entry.is_file():  # follows a symbolic link to a file
                         found.append(entry.path)
                     elif not entry.is_dir():  # a link to a directory is not followed, silently

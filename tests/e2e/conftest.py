@@ -17,25 +17,14 @@ import time
 from pathlib import Path
 
 import pytest
+from e2e_env import BASE_REF, in_ci, unavailable  # noqa: F401 - in_ci for the test modules too
 
 REPO = Path(__file__).resolve().parents[2]
 SETUP = REPO / ".ci" / "e2e-setup.sh"
-BASE_REF = "docker.io/library/debian:bookworm-slim"
 
 # Filled by the tests, printed by pytest_terminal_summary.
 RESULTS: list[dict] = []
 TIMINGS: dict[str, float] = {}
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
-
-
-def unavailable(reason: str):
-    """Skip outside CI; fail loudly in CI."""
-    if in_ci():
-        pytest.fail(f"CI=true but the e2e environment is not usable: {reason}", pytrace=False)
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")

@@ -313,3 +313,38 @@ def test_run_verify_exit_2_when_the_engine_cannot_start_the_original(tmp_path):
                            fmt="json")
     assert code == 2
     assert "could not start the build" in json.loads(out)["error"]
+
+
+def test_read_failure_buildkit_before_0_10():
+    """Docker 20.10's BuildKit prints no Dockerfile excerpt: the failing step is named again
+    after '------', with the stage's name in a multi-stage build."""
+    text = "FROM debian:bookworm-slim\nRUN echo one\nRUN if true; then exit 1; fi\nRUN echo three\n"
+    log = """#5 [2/4] RUN echo one
+#5 DONE 1.9s
+
+#6 [3/4] RUN if true; then exit 1; fi
+#6 ERROR: executor failed running [/bin/sh -c if true; then exit 1; fi]: exit code: 1
+------
+ > [3/4] RUN if true; then exit 1; fi:
+------
+executor failed running [/bin/sh -c if true; then exit 1; fi]: exit code: 1"""
+    f = read_failure(text, log)
+    assert f.kind == "step" and f.step.line == 3 and f.exit_status == 1
+    text = "FROM debian:bookworm-slim AS build\nRUN echo a\nRUN false\nFROM debian:bookworm-slim\nRUN false\n"
+    log = ("#7 [build 3/3] RUN false\n#7 ERROR: executor failed running [/bin/sh -c false]: exit code: 1\n"
+           "------\n > [build 3/3] RUN false:\n------\nexecutor failed running [/bin/sh -c false]: exit code: 1")
+    f = read_failure(text, log)
+    assert f.kind == "step" and f.step.line == 3 and f.step.stage == 1
+    log = log.replace("build 3/3", "stage-1 2/2")
+    assert read_failure(text, log).step.line == 5
+
+
+def test_read_failure_old_buildkit_numbers_skip_instructions():
+    # seen with Docker 20.10: the WORKDIR at line 5 made no vertex, so the RUN at line 6 is "5/6"
+    text = ("FROM debian:bookworm-slim\nRUN apt-get update\nWORKDIR /opt\nRUN true\nWORKDIR /\n"
+            "RUN hello --traditional | grep -q goodbye\n")
+    log = ("#8 [5/6] RUN hello --traditional | grep -q goodbye\n#8 ERROR: executor failed running "
+           "[/bin/sh -c hello --traditional | grep -q goodbye]: exit code: 1\n------\n"
+           " > [5/6] RUN hello --traditional | grep -q goodbye:\n------\n")
+    f = read_failure(text, log)
+    assert f.kind == "step" and f.step.line == 6 and f.exit_status == 1

@@ -47,3 +47,44 @@ def explain(path: str, changes, findings=()) -> str:
 
 
 _HINTS = {"unsafe": " [unsafe fix: --unsafe-fixes applies it]", "display": " [suggestion, not applied]"}
+
+
+# --- the ``diff`` format (the default): reasons and diffs, or file lists ----------------------
+
+STREAM = True
+
+_COLORS = {"#": "\x1b[33m", "---": "\x1b[1m", "+++": "\x1b[1m", "@@": "\x1b[36m", "-": "\x1b[31m", "+": "\x1b[32m"}
+_RESET = "\x1b[0m"
+
+
+def colorize(text: str) -> str:
+    """ANSI colours for a terminal: reasons yellow, headers bold, hunks cyan, -/+ red/green.
+    Only line starts are looked at; the text between the codes is unchanged."""
+    out = []
+    for line in _LINES.findall(text):
+        body = line.rstrip("\r\n")
+        ending = line[len(body):]
+        for prefix in ("#", "---", "+++", "@@", "-", "+"):
+            if body.startswith(prefix):
+                out.append(f"{_COLORS[prefix]}{body}{_RESET}{ending}")
+                break
+        else:
+            out.append(line)
+    return "".join(out)
+
+
+def file(report, options) -> str:
+    """What one file adds to stdout: with ``--diff`` its reasons and diff, with ``--check``
+    ``would rewrite PATH``, with ``--write -`` the rewritten text; else nothing."""
+    result = report.result
+    if result is None:
+        return ""
+    if report.mode == "check":
+        return f"would rewrite {quote_path(report.path)}\n" if result.changed else ""
+    if report.mode == "write":
+        return result.text if report.stdin else ""
+    if not (result.changed or result.findings):
+        return ""
+    diff = unified_diff(report.path, result.original, result.text) if result.changed else ""
+    text = explain(report.path, result.changes, result.findings) + diff
+    return colorize(text) if options.get("color") else text

@@ -473,13 +473,18 @@ class BuildahEngine(_StorageEngine):
 
 
 class PodmanEngine(_StorageEngine):
-    """podman build with an isolated store.  Thin: not exercised on the project's machines."""
+    """podman build with an isolated store (tests/e2e/test_engines.py builds with it).
+
+    Chroot isolation, as with buildah: RUNs use the host network, and a failing RUN is reported
+    as ``exit status N``. With an OCI runtime podman 4.x reports it as ``while running runtime:
+    exit status N``, which is also what a runtime that cannot start says (crun under cgroups v1
+    here), so failures could not be told from engine trouble."""
 
     name = "podman"
     exe = "podman"
     build_subcommand = "build"
 
-    def __init__(self, *args, isolation: str | None = None, **kw) -> None:
+    def __init__(self, *args, isolation: str | None = "chroot", **kw) -> None:
         super().__init__(*args, isolation=isolation, **kw)
 
     def available(self) -> bool:

@@ -82,6 +82,11 @@ _CLASSIC_ERROR = re.compile(r"returned a non-zero code: (\d+)")
 # BuildKit: "Dockerfile:12" above the excerpt of the failing instruction; "exit code: 2"
 _BUILDKIT_LINE = re.compile(r"^(?:\S*Dockerfile):(\d+)$")
 _BUILDKIT_EXIT = re.compile(r"did not complete successfully: exit code: (\d+)")
+# BuildKit before v0.10 (Docker 20.10) prints no excerpt: the failing step comes again after "------"
+# as " > [3/4] RUN make:" (" > [builder 2/5] RUN make:" in a named stage), with
+# "executor failed running [/bin/sh -c make]: exit code: 2"
+_BUILDKIT_OLD_STEP = re.compile(r"^> \[(?:(\S+) )?(\d+)/(\d+)\] (.*):$")
+_BUILDKIT_OLD_EXIT = re.compile(r"executor failed running .*: exit code: (\d+)$")
 _ENGINE_TROUBLE = ("while running runtime", "creating build container", "killed after")
 
 
@@ -160,6 +165,21 @@ def _pick(steps: list[Step], stage: int | None, index: int | None, printed: str)
     return by_text[0] if len(by_text) == 1 else None
 
 
+def _stage_number(steps: list[Step], name: str | None) -> int | None:
+    """The 1-based stage BuildKit calls ``name`` (``FROM x AS name``, or ``stage-N`` counting
+    from 0), None when unknown."""
+    if name is None:
+        return None
+    m = re.fullmatch(r"stage-(\d+)", name)
+    if m:
+        return int(m.group(1)) + 1
+    for s in steps:
+        words = s.text.split()
+        if s.keyword == "FROM" and len(words) >= 4 and words[-2].lower() == "as" and words[-1].lower() == name.lower():
+            return s.stage
+    return None
+
+
 def read_failure(dockerfile_text: str, log: str, step_lines: Iterable[str] | None = None) -> Failure:
     """Which instruction of ``dockerfile_text`` a failed build stopped at, from the engine's output
     (``log``: its end; ``step_lines``: every step line it printed, when kept apart, since a long
@@ -198,6 +218,22 @@ def read_failure(dockerfile_text: str, log: str, step_lines: Iterable[str] | Non
         if step is None or step.keyword == "FROM":
             return Failure("engine", reason, None)
         return Failure("step", reason, step, step.text, code)
+
+    # BuildKit before v0.10
+    old = next((m for m in map(_BUILDKIT_OLD_STEP.match, reversed(lines)) if m), None)
+    if old is not None:
+        name, index, printed = old.group(1), int(old.group(2)), old.group(4)
+        stage = _stage_number(steps, name)
+        # the text first: BuildKit's numbers skip instructions that make no vertex (a WORKDIR
+        # whose directory exists), so "[5/6] RUN x" can be the sixth instruction
+        by_text = [s for s in steps if (stage is None or s.stage == stage) and _norm(s.text) == _norm(printed)]
+        step = by_text[0] if len(by_text) == 1 else _pick(steps, stage, index, printed)
+        code_m = next((m for m in map(_BUILDKIT_OLD_EXIT.search, reversed(lines)) if m), None)
+        reason = next((line for line in reversed(lines) if line.startswith(("ERROR", "#"))
+                       and "ERROR" in line), old.group(0))
+        if step is not None and step.keyword != "FROM":
+            return Failure("step", reason, step, printed, int(code_m.group(1)) if code_m else None)
+        return Failure("engine", reason, None, printed)
 
     # classic docker builder: steps numbered over the whole file
     classic = [m for m in map(_CLASSIC_STEP.match, announced) if m]
