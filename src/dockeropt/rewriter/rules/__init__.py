@@ -16,8 +16,11 @@ from dockeropt.rewriter.rules.zypper_clean import ZypperClean
 from dockeropt.rewriter.rules.npm_cache_clean import NpmCacheClean
 from dockeropt.rewriter.rules.yarn_cache_clean import YarnCacheClean
 from dockeropt.rewriter.rules.cache_mounts import CacheMounts
+from dockeropt.rewriter.rules.copy_deps_first import CopyDepsFirst
 
 ALL_RULES: list[type[Rule]] = [
+    # first: it needs the install RUN as the author wrote it, before merge-runs joins it with a build
+    CopyDepsFirst,
     MergeRuns,
     AptListsCleanup,
     # package managers (pkg_common.py): flags, cache clean-up, or cache mounts in mount mode
