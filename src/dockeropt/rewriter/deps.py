@@ -117,7 +117,7 @@ BUILDS = {
     "yarn": {"run", "build", "test", "start", "pack", "workspaces", "workspace", "dlx", "exec"},
     "pnpm": {"run", "build", "test", "start", "exec", "dlx", "pack", "rebuild"},
     "go": {"build", "install", "test", "run", "generate", "vet", "get"},
-    "cargo": {"build", "install", "test", "run", "check", "fetch", "vendor", "b", "t", "r"},
+    "cargo": {"build", "install", "test", "run", "check", "vendor", "b", "t", "r"},
 }
 
 
@@ -153,6 +153,10 @@ def context_free(cmd: SimpleCommand, dest: str) -> Optional[str]:
                 return f"`{text}` names a path or a value dockeropt cannot read"
         return None
     if prog in PATH_TOOLS:
+        home = [w for w in args if w.value is None and re.fullmatch(r"~(/[\w./-]*)?", w.text)]
+        if home and (dest.startswith(("/root", "/home")) or dest == "/"):
+            return f"`{text}` works in the home directory, inside or above {dest}"
+        args = tuple(Word(w.text, "/root" + w.text[1:], w.start, w.end) if w in home else w for w in args)
         _, ops = _operands(args, 0)
         for v in ops:
             if prog in ("chown", "chmod") and v is not None and "/" not in v:
@@ -287,6 +291,8 @@ def classify(cmd: SimpleCommand) -> Optional[tuple[str, str]]:
         return None
     if prog == "cargo":
         _, ops = _operands(args, 0)
+        if ops[:1] == ["fetch"]:
+            return ("cargo", "install")
         if ops[:1] and ops[0] in BUILDS["cargo"]:
             return ("cargo", "build")
         return None
@@ -338,7 +344,7 @@ def analyse(cmd: SimpleCommand, ecosystem: str, cwd: str, files: Files, env: dic
     short = text if len(text) <= 60 else text[:57] + "..."
     inst = Install(ecosystem, short, cwd)
     handler = {"npm": _npm, "yarn": _npm, "pnpm": _npm, "pip": _pip, "poetry": _poetry, "pipenv": _pipenv, "uv": _uv,
-               "go": _go, "maven": _maven, "gradle": _gradle, "bundler": _bundler, "composer": _composer}[ecosystem]
+               "go": _go, "cargo": _cargo, "maven": _maven, "gradle": _gradle, "bundler": _bundler, "composer": _composer}[ecosystem]
     handler(inst, cmd, inv, files, env)
     return inst
 
@@ -701,6 +707,11 @@ def _go(inst: Install, cmd, inv, files: Files, env: dict) -> None:
                 return
     if files.exists(_j(p, "go.sum")):
         inst.rewrites.append(_j(p, "go.sum"))
+
+
+def _cargo(inst: Install, cmd, inv, files: Files, env: dict) -> None:
+    inst.refuse = (f"`{inst.text}` loads Cargo.toml, which needs the crate's source files (src/main.rs or "
+                   "src/lib.rs) to exist; copying only the manifests would make it fail")
 
 
 def _maven(inst: Install, cmd, inv, files: Files, env: dict) -> None:

@@ -64,8 +64,8 @@ from dockeropt.syntax import nodes as n
 ALLOWED_FLAGS = {"chown", "chmod", "link"}
 METADATA = (n.Env, n.Arg, n.Label, n.Expose, n.User, n.Cmd, n.Entrypoint, n.Healthcheck, n.Stopsignal,
             n.Maintainer, n.Shell)
-SYSTEM_DIRS = {"/", "/usr", "/etc", "/var", "/bin", "/sbin", "/lib", "/lib64", "/opt", "/root", "/home", "/tmp",
-               "/usr/local", "/usr/lib", "/usr/bin", "/srv"}
+SYSTEM_DIRS = {"/", "/usr", "/etc", "/var", "/bin", "/sbin", "/lib", "/lib64", "/root", "/home", "/tmp",
+               "/usr/local", "/usr/lib", "/usr/bin"}
 _INSTALL_WORDS = re.compile(r"\b(npm|yarn|pnpm|pip[0-9.]*|poetry|pipenv|uv|go|mvnw?|gradlew?|bundle|composer)\b")
 
 
@@ -179,6 +179,8 @@ class CopyDepsFirst(Rule):
                 continue
             eco, what = kind
             text = " ".join(w.text for w in cmd.argv)[:60]
+            if eco in _prior_installs(ins_list, k):
+                return None  # the stage already installs this ecosystem's dependencies before COPY .
             if what == "build":
                 return self._finding(ctx, copy, f"the RUN at line {rline} also runs `{text}`, a build step that "
                                                 "needs the source")
@@ -191,6 +193,8 @@ class CopyDepsFirst(Rule):
             except ContextError as e:
                 return self._finding(ctx, copy, f"the build context cannot be used: {e}")
             if inst.refuse:
+                if eco in _prior_installs(ins_list, k):
+                    return None  # already done by hand: manifests, install, COPY ., then the project install
                 return self._finding(ctx, copy, inst.refuse)
             installs.append(inst)
         if not installs:
@@ -204,7 +208,7 @@ class CopyDepsFirst(Rule):
         files_by_dir, dirs, unsafe_more = plan
         unsafe += unsafe_more
         edits = _edits(ctx, copy, ci, run, ri, raw_dest, files_by_dir, dirs)
-        names = [f for group in files_by_dir.values() for f in group] + [d + "/" for d in dirs]
+        names = [posixpath.join(k, f) for k, group in files_by_dir.items() for f in group] + [d + "/" for d in dirs]
         shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
         what = " and ".join(dict.fromkeys(f"`{i.text}`" for i in installs))
         message = (f"copy only {shown} before {what} (line {rline}) and the rest after it: "
@@ -236,6 +240,20 @@ def _find_install(ins_list, k: int) -> Optional[tuple[int, Optional[str]]]:
         if any((deps.classify(c) or ("", ""))[1] == "install" for c in script.commands):
             return j, None
     return None
+
+
+def _prior_installs(ins_list, k: int) -> set[str]:
+    """Ecosystems whose dependencies a RUN before ``k`` in the stage installs."""
+    out: set[str] = set()
+    for ins in ins_list[:k]:
+        if isinstance(ins, n.Run) and ins.command is not None and not ins.heredocs:
+            script = parse_cached(ins.rest)
+            if script.ok:
+                for c in script.commands:
+                    kind = deps.classify(c)
+                    if kind is not None and kind[1] == "install":
+                        out.add(kind[0])
+    return out
 
 
 def _run_context_free(run: n.Run, dest: str) -> Optional[str]:
