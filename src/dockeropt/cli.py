@@ -47,6 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--unsafe-fixes", action="store_true", help="also apply rules marked unsafe")
     p.add_argument("--cache-strategy", choices=("clean", "mount"), default="clean",
                    help="delete package-manager caches (clean) or use BuildKit cache mounts (mount)")
+    p.add_argument("--context", metavar="DIR", default=None,
+                   help="build context of the Dockerfiles (default: each Dockerfile's directory; none for stdin)")
+    p.add_argument("--dockerignore", action="store_true",
+                   help="propose a .dockerignore for each Dockerfile's build context instead of rewriting the "
+                   "Dockerfile: a diff (default), --write writes it, --check lists it")
     p.add_argument("--list-rules", action="store_true", help="print the rules and exit")
     p.add_argument("-q", "--quiet", action="store_true", help="no summary line and no 'rewrote PATH' lines")
     p.add_argument("--version", action="version", version=f"dockeropt {__version__}",
@@ -217,6 +222,12 @@ def _run(argv: list[str]) -> int:
         err.write(f"dockeropt: {problem}\n")
         return EXIT_ERROR
 
+    if args.context is not None and not os.path.isdir(args.context):
+        err.write(f"dockeropt: --context {quote_path(args.context)}: not a directory\n")
+        return EXIT_ERROR
+    if args.dockerignore:
+        return _dockerignore(args, select, ignore)
+
     as_json = args.format == "json"
     errors = changed = 0
     report: list[dict] = []
@@ -371,6 +382,7 @@ def _one_file(path: str, name: str, args, select, ignore, rewrite):
         unsafe=args.unsafe_fixes,
         cache_strategy=args.cache_strategy,
         path=name,
+        context=_build_context(path, args.context),
     )
     if args.mode != "write" or path == "-" or not result.changed:
         return result, None
@@ -381,6 +393,24 @@ def _one_file(path: str, name: str, args, select, ignore, rewrite):
     except OSError as e:
         return result, f"not written: {e.strerror or e}"
     return result, None
+
+
+def _build_context(path: str, context_dir: str | None):
+    """The build context of a Dockerfile: ``--context``, else its directory; for stdin only
+    ``--context``. Nothing is read until a rule asks."""
+    from dockeropt.model.context import BuildContext
+
+    if path == "-":
+        return BuildContext(context_dir) if context_dir is not None else None
+    return BuildContext(context_dir if context_dir is not None else (os.path.dirname(path) or "."), path)
+
+
+def _dockerignore(args, select, ignore) -> int:
+    """``dockeropt --dockerignore``: per Dockerfile, the proposed .dockerignore as a diff (with
+    what it saves), written with --write, listed with --check. The Dockerfiles are not changed."""
+    from dockeropt.rewriter.dockerignore import run_cli
+
+    return run_cli(args, discover, _build_context, _read, _FileError)
 
 
 def _isatty(stream) -> bool:

@@ -263,6 +263,32 @@ class BuildContext:
 
     # -- the whole tree -----------------------------------------------------------------------
 
+    def entries(self, *, budget: Optional[int] = None, sizes: bool = False, errors: Optional[list[str]] = None) -> list[Entry]:
+        """``walk()`` under the context's own ignore file, as a list, computed once per context
+        object (rules that ask again in later passes get the same list)."""
+        cache = self.__dict__.setdefault("_entries", {})
+        key = (budget, sizes)
+        if key not in cache:
+            # Dockerfiles of one directory share their context: walk it once per process
+            shared = (self.real_root, self.ignore_path, self.ignore_bytes, budget, sizes)
+            if shared in _WALKS:
+                cache[key] = _WALKS[shared]
+            else:
+                errs: list[str] = []
+                try:
+                    cache[key] = (list(self.walk(budget=budget, sizes=sizes, errors=errs)), errs)
+                except BudgetExceeded as e:
+                    cache[key] = (e, errs)
+                _WALKS[shared] = cache[key]
+                while len(_WALKS) > 4:
+                    del _WALKS[next(iter(_WALKS))]
+        found, errs = cache[key]
+        if errors is not None:
+            errors.extend(errs)
+        if isinstance(found, BudgetExceeded):
+            raise found
+        return found
+
     def walk(self, matcher: Optional[PatternMatcher] = "default", *, prune=None, budget: Optional[int] = None,  # type: ignore[assignment]
              errors: Optional[list[str]] = None, sizes: bool = False) -> Iterator[Entry]:
         """Every path sent to the builder under ``matcher`` (default: the context's own ignore
@@ -323,6 +349,9 @@ class BuildContext:
             yield entry
             if kind == "dir" and not (prune is not None and prune(entry)):
                 open_dir(child, child_info, [])
+
+
+_WALKS: dict = {}  # (root, ignore file, its bytes, budget, sizes) -> (entries or BudgetExceeded, errors)
 
 
 class BudgetExceeded(Exception):

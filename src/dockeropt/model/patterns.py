@@ -563,3 +563,45 @@ def matcher_for(lines: list[IgnoreLine], path: str = ".dockerignore") -> Pattern
             raise IgnoreFileError(path, ln.number, f"{e}: {ln.text.strip()!r} (BuildKit fails the build when it "
                                   f"matches a path against it: failed to match excludepatterns: {e})") from None
     return matcher
+
+
+# --------------------------------------------------------------------------------------------
+# COPY sources: Go's filepath.Match on each path component (``*`` never crosses ``/``)
+# --------------------------------------------------------------------------------------------
+
+
+def source_regex(pattern: str) -> "re.Pattern[str]":
+    """A regular expression for the context paths a COPY/ADD source pattern names (whole path;
+    the caller adds what lies below a matched directory). Raises PatternError for a bad one."""
+    check_match_syntax(pattern)
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if c == "*":
+            out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+        elif c == "\\" and i + 1 < n:
+            out.append(re.escape(pattern[i + 1]))
+            i += 1
+        elif c == "[":
+            j = i + 1
+            body = "["
+            if j < n and pattern[j] == "^":
+                body += "^"
+                j += 1
+            while j < n and pattern[j] != "]":
+                ch = pattern[j]
+                if ch == "\\" and j + 1 < n:
+                    body += re.escape(pattern[j + 1])
+                    j += 2
+                    continue
+                body += "-" if ch == "-" else re.escape(ch)
+                j += 1
+            out.append(body + "]")
+            i = j
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return re.compile("".join(out) + r"\Z")

@@ -17,6 +17,7 @@ from dockeropt.rewriter.rules.npm_cache_clean import NpmCacheClean
 from dockeropt.rewriter.rules.yarn_cache_clean import YarnCacheClean
 from dockeropt.rewriter.rules.cache_mounts import CacheMounts
 from dockeropt.rewriter.rules.copy_deps_first import CopyDepsFirst
+from dockeropt.rewriter.rules.dockerignore import Dockerignore
 
 ALL_RULES: list[type[Rule]] = [
     # first: it needs the install RUN as the author wrote it, before merge-runs joins it with a build
@@ -37,4 +38,5 @@ ALL_RULES: list[type[Rule]] = [
     NpmCacheClean,
     YarnCacheClean,
     CacheMounts,
+    Dockerignore,  # reports only: the .dockerignore is written by dockeropt --dockerignore
 ]
