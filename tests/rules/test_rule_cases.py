@@ -53,6 +53,7 @@ RULE_IDS = [
     "yarn-cache-clean",
     "cache-mounts",
     "copy-deps-first",
+    "dockerignore",
 ]
 RULES = {r.id: r for r in ALL_RULES}
 # cache-mounts answers these codes with mounts instead of deletions
@@ -86,7 +87,10 @@ def _context(case: Path):
     from dockeropt.model.context import BuildContext
 
     d = case / "context"
-    return BuildContext(str(d), str(case / "Dockerfile")) if d.is_dir() else None
+    df = case / "Dockerfile"
+    if df.is_symlink():  # a Dockerfile that lives in its context (context/Dockerfile)
+        df = df.resolve()
+    return BuildContext(str(d), str(df)) if d.is_dir() else None
 
 
 def _run(rid: str, case: Path):

@@ -220,7 +220,8 @@ def propose(tree, model, ctx: BuildContext, *, dockerfile: Optional[str], unsafe
     ctx.check()
     root = ctx.real_root
     target = ignore_target(ctx, dockerfile)
-    old_bytes = ctx.ignore_bytes if ctx.ignore_path and os.path.realpath(ctx.ignore_path) == os.path.realpath(target) else None
+    overridden = ctx._ignore_text is not None  # an ignore file's content given (what it would be)
+    old_bytes = ctx.ignore_bytes if overridden or (ctx.ignore_path and os.path.realpath(ctx.ignore_path) == os.path.realpath(target)) else None
     old_text = old_bytes.decode("utf-8", "surrogateescape") if old_bytes is not None else ""
     errors: list[str] = []
     entries = ctx.entries(budget=budget, sizes=sizes, errors=errors)
@@ -262,10 +263,13 @@ def propose(tree, model, ctx: BuildContext, *, dockerfile: Optional[str], unsafe
             continue
         if needs.whole:
             what, _ = needs.whole[0]
-            cand.unsafe = (f"{what} copies {_show(cand)} into the image today; with this entry the image no "
-                           "longer has it")
+            if what.startswith("the bind mount"):
+                cand.unsafe = (f"the RUN with {what} sees {_show(cand)} today; with this entry it no longer does")
+            else:
+                cand.unsafe = (f"{what} copies {_show(cand)} into the image today; with this entry the image no "
+                               "longer has it")
         (applied if (cand.unsafe is None or unsafe) else held).append(cand)
-    if applied and ig_rel and not os.path.lexists(target) and not any(c.pattern == ig_rel for c in applied):
+    if applied and ig_rel and not overridden and not os.path.lexists(target) and not any(c.pattern == ig_rel for c in applied):
         # a new ignore file inside the context would itself be sent (and copied by COPY .)
         applied.append(Candidate(ig_rel, "the Dockerfile and its ignore file"))
     notes = [f"cannot read {e}: BuildKit would fail to send the context" for e in errors]
