@@ -432,6 +432,9 @@ def build_verify_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=("auto", "buildah", "podman", "docker"), default="auto",
                    help="build engine (auto: docker if a daemon answers, else podman, else buildah)")
     p.add_argument("--context", default=None, help="build context (default: the Dockerfile's directory)")
+    p.add_argument("--touch", metavar="PATH", default=None,
+                   help="also build each version twice with the layer cache, editing PATH (relative to the "
+                   "context, in a temporary copy) in between, and report which steps the second build re-runs")
     p.add_argument("--format", choices=("text", "json", "markdown"), default="text",
                    help="report format (markdown for pull-request comments)")
     p.add_argument("--select", default="", help="comma-separated rule ids or hadolint codes to run (any case)")
@@ -469,6 +472,7 @@ def verify_main(argv: list[str]) -> int:
             unsafe=args.unsafe_fixes,
             cache_strategy=args.cache_strategy,
             path=args.dockerfile,
+            context=_build_context(args.dockerfile, args.context),
         )
     except DockerfileSyntaxError as e:
         err.write(f"{shown}:{e.line}:{e.column}: {escape(e.message)}\n")
@@ -494,6 +498,7 @@ def verify_main(argv: list[str]) -> int:
         rewritten_text=result.text,
         fmt=args.format,
         progress=stderr_progress,
+        touch=args.touch,
     )
     sys.stdout.write(output)
     return code

@@ -8,9 +8,13 @@ run on the result proposes nothing more.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from case_context import context_dir, dockerfile_path  # noqa: E402
 
 from dockeropt.model import Model
 from dockeropt.model.context import BuildContext
@@ -25,11 +29,10 @@ CASES = sorted(p for p in (ROOT / "corpus" / "rules" / "dockerignore").iterdir()
 
 
 def _setup(case: Path):
-    df = case / "Dockerfile"
-    real = df.resolve()
-    tree = parse(real.read_text(), strict=True)
-    ctx = BuildContext(str(case / "context"), str(real))
-    return tree, ctx, str(real)
+    df = dockerfile_path(case)
+    tree = parse(df.read_text(), strict=True)
+    ctx = BuildContext(str(context_dir(case)), str(df))
+    return tree, ctx, str(df)
 
 
 def _propose(case: Path, unsafe: bool, ignore_text=None):
@@ -45,7 +48,7 @@ def test_proposal_snapshot(case, snapshot):
     for unsafe in (False, True):
         p = _propose(case, unsafe)
         out.append(f"--unsafe-fixes: {unsafe}")
-        out.append(f"file: {Path(p.ignore_path).relative_to(case)}")
+        out.append(f"file: {Path(p.ignore_path).name}")
         out.append(p.summary())
         out += [f"+ {c.pattern} ({c.category}; {c.files} files)" + (f" [unsafe: {c.unsafe}]" if c.unsafe else "")
                 for c in p.applied]

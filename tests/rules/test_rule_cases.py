@@ -28,6 +28,8 @@ from pathlib import Path
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).parent))  # case_context
+
 import dockeropt
 from dockeropt.report.diff import unified_diff
 from dockeropt.rewriter import rewrite
@@ -84,13 +86,12 @@ def _meta(case: Path) -> dict:
 
 
 def _context(case: Path):
+    from case_context import context_dir, dockerfile_path
+
     from dockeropt.model.context import BuildContext
 
-    d = case / "context"
-    df = case / "Dockerfile"
-    if df.is_symlink():  # a Dockerfile that lives in its context (context/Dockerfile)
-        df = df.resolve()
-    return BuildContext(str(d), str(df)) if d.is_dir() else None
+    d = context_dir(case)
+    return BuildContext(str(d), str(dockerfile_path(case))) if d is not None else None
 
 
 def _run(rid: str, case: Path):
