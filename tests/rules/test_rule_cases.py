@@ -38,25 +38,7 @@ from dockeropt.rewriter.rules import ALL_RULES
 ROOT = Path(__file__).resolve().parents[2]
 CASES_DIR = ROOT / "corpus" / "rules"
 
-RULE_IDS = [
-    "merge-runs",
-    "apt-lists-cleanup",
-    "apt-get-yes",
-    "apt-no-install-recommends",
-    "apk-no-cache",
-    "pip-no-cache-dir",
-    "yum-yes",
-    "yum-clean",
-    "dnf-yes",
-    "dnf-clean",
-    "zypper-non-interactive",
-    "zypper-clean",
-    "npm-cache-clean",
-    "yarn-cache-clean",
-    "cache-mounts",
-    "copy-deps-first",
-    "dockerignore",
-]
+RULE_IDS = [r.id for r in ALL_RULES]  # the one registry: every rule has cases
 RULES = {r.id: r for r in ALL_RULES}
 # cache-mounts answers these codes with mounts instead of deletions
 OWN_CODES = {rid: tuple(RULES[rid].hadolint) for rid in RULE_IDS}

@@ -4,7 +4,7 @@
 ``DEBIAN_FRONTEND=noninteractive apt-get install`` (a prefix assignment, not
 part of argv), ``/usr/bin/apt-get``, ``pip3 install``, ``python3 -m pip install``
 are all recognised.  Options are only understood from a small table per program
-(see ``_ARG_OPTIONS``), which is enough to skip option values when looking for
+(see ``ARG_OPTIONS``), which is enough to skip option values when looking for
 the subcommand (``apt-get -o Foo=1 install``) and inside clusters (``-qy``).
 """
 
@@ -38,13 +38,13 @@ _WRAPPERS: dict[str, tuple[frozenset[str], int, bool]] = {
     "eatmydata": (frozenset(), 0, False),
 }
 
-# Options that take a separate value, per program (long ones also as --opt=value).
-_ARG_OPTIONS: dict[str, frozenset[str]] = {
-    "apt-get": frozenset({"-o", "-c", "-t", "-a", "--option", "--config-file", "--target-release",
-                          "--default-release", "--host-architecture"}),
+# Options that take a separate value (``--opt value``; ``--opt=value`` is always understood).
+ARG_OPTIONS: dict[str, frozenset[str]] = {
+    "apt": frozenset({"-o", "-c", "-t", "-a", "--option", "--config-file", "--target-release",
+                      "--default-release", "--host-architecture", "--target"}),
     "apk": frozenset({"-X", "-p", "-t", "--repository", "--root", "--arch", "--cache-dir",
                       "--keys-dir", "--repositories-file", "--virtual", "--timeout",
-                      "--progress-fd"}),
+                      "--progress-fd", "--cache-max-age", "--wait"}),
     "pip": frozenset({"-r", "-c", "-e", "-i", "-f", "-t", "-C", "--requirement", "--constraint",
                       "--editable", "--index-url", "--extra-index-url", "--find-links",
                       "--target", "--prefix", "--root", "--cache-dir", "--log", "--proxy",
@@ -52,12 +52,30 @@ _ARG_OPTIONS: dict[str, frozenset[str]] = {
                       "--python", "--platform", "--python-version", "--implementation", "--abi",
                       "--only-binary", "--no-binary", "--config-settings", "--global-option",
                       "--progress-bar", "--report", "--exists-action", "--cert", "--client-cert",
-                      "--log-file", "--keyring-provider"}),
-    "dnf": frozenset({"-c", "-x", "-d", "-e", "--config", "--installroot", "--releasever",
-                      "--enablerepo", "--disablerepo", "--exclude", "--repo", "--setopt"}),
+                      "--log-file", "--keyring-provider", "--use-feature", "--use-deprecated",
+                      "--build-option", "--install-option", "--group", "--resume-retries"}),
+    "dnf": frozenset({"-c", "-x", "-d", "-e", "-R", "--config", "--installroot", "--releasever",
+                      "--enablerepo", "--disablerepo", "--exclude", "--repo", "--repoid",
+                      "--setopt", "--repofrompath", "--downloaddir", "--destdir", "--forcearch",
+                      "--color", "--comment", "--rpmverbosity", "--debuglevel", "--errorlevel",
+                      "--randomwait", "--advisory", "--advisories", "--bz", "--bzs", "--cve",
+                      "--cves", "--sec-severity", "--secseverity", "--excludepkgs",
+                      "--disableexcludes", "--disableexcludepkgs", "--disableplugin",
+                      "--enableplugin", "--use-host-config"}),
+    "zypper": frozenset({"-c", "-R", "-D", "-C", "-p", "-r", "-t", "--config", "--root",
+                         "--installroot", "--reposd-dir", "--cache-dir", "--raw-cache-dir",
+                         "--solv-cache-dir", "--pkg-cache-dir", "--userdata", "--plus-repo",
+                         "--plus-content", "--releasever", "--repo", "--from", "--type", "--download"}),
+    "npm": frozenset({"-C", "-w", "--prefix", "--cache", "--registry", "--loglevel", "--userconfig",
+                      "--globalconfig", "--workspace", "--omit", "--include", "--tag",
+                      "--location", "--only", "--also", "--install-strategy"}),
+    "yarn": frozenset({"--cwd", "--cache-folder", "--modules-folder", "--network-timeout",
+                       "--mutex", "--registry", "--global-folder", "--link-folder",
+                       "--preferred-cache-folder", "--use-yarnrc", "--network-concurrency",
+                       "--https-proxy", "--proxy", "--otp"}),
 }
-_ARG_OPTIONS["apt"] = _ARG_OPTIONS["apt-get"]
-_ARG_OPTIONS["yum"] = _ARG_OPTIONS["microdnf"] = _ARG_OPTIONS["dnf"]
+ARG_OPTIONS["apt-get"] = ARG_OPTIONS["apt"]
+ARG_OPTIONS["yum"] = ARG_OPTIONS["microdnf"] = ARG_OPTIONS["dnf"]
 
 # Requested name -> program names that count as it.
 _ALIASES = {
@@ -183,7 +201,7 @@ class CommandMatch:
 
 
 def _subcommand_index(argv: tuple[Word, ...], start: int, program: str) -> Optional[int]:
-    arg_opts = _ARG_OPTIONS.get(program, frozenset())
+    arg_opts = ARG_OPTIONS.get(program, frozenset())
     i = start
     while i < len(argv):
         v = argv[i].value
@@ -197,6 +215,16 @@ def _subcommand_index(argv: tuple[Word, ...], start: int, program: str) -> Optio
     return None
 
 
+def _invocations(script: ShellScript) -> list[tuple[SimpleCommand, Optional[Invocation]]]:
+    """Each command of the script with what it runs, resolved once per script (rules ask about
+    the same parsed scripts again and again; the records are immutable)."""
+    found = script.__dict__.get("_invocations")
+    if found is None:
+        found = [(cmd, invocation(cmd)) for cmd in script.commands]
+        script.__dict__["_invocations"] = found  # a cache, not a field: frozen-ness is kept
+    return found
+
+
 def find_commands(script: ShellScript, name: str, subcommand: Optional[str] = None) -> list[CommandMatch]:
     """Commands anywhere in ``script`` that run ``name`` [``subcommand``].
 
@@ -207,8 +235,7 @@ def find_commands(script: ShellScript, name: str, subcommand: Optional[str] = No
     operand (options and their values skipped) is exactly that word.
     """
     out = []
-    for cmd in script.commands:
-        inv = invocation(cmd)
+    for cmd, inv in _invocations(script):
         if inv is None or inv.program in script.functions or not _matches(inv, name):
             continue
         if inv.module is not None and _matches(Invocation(inv.module, 0), name):
@@ -242,7 +269,7 @@ def has_option(cmd: Union[SimpleCommand, CommandMatch], *names: str) -> bool:
 
 
 def _has_option(argv: tuple[Word, ...], start: int, program: str, names: tuple[str, ...]) -> bool:
-    arg_opts = _ARG_OPTIONS.get(program, frozenset())
+    arg_opts = ARG_OPTIONS.get(program, frozenset())
     longs = {n for n in names if n.startswith("--")}
     shorts = {n[1] for n in names if len(n) == 2 and n[0] == "-" and n[1] != "-"}
     i = start

@@ -424,7 +424,7 @@ def parse_words(rest: str) -> list[str]:
 class _KeyValue(Instruction):
     """ENV and LABEL: ``key=value ...`` or the legacy ``key value``."""
 
-    @property
+    @cached_property
     def pairs(self) -> list[tuple[str, str]]:
         words = parse_words(self.rest)
         if not words:
@@ -444,7 +444,7 @@ class Label(_KeyValue):
 
 
 class Arg(Instruction):
-    @property
+    @cached_property
     def pairs(self) -> list[tuple[str, str | None]]:
         out: list[tuple[str, str | None]] = []
         for word in parse_words(self.rest):

@@ -1,9 +1,7 @@
-"""Which images a Dockerfile needs from outside (``FROM`` and ``COPY --from``), so that a missing
-base image is reported before anything is built.
-
-A small line reader on purpose: verify must not depend on the project's full parser, and it only
-needs instruction keywords and their first words.  It knows the escape directive, line
-continuations, comment lines, heredoc bodies and global ``ARG`` defaults (``FROM ${BASE}``).
+"""What verify reads from a Dockerfile besides building it: which images it needs from outside
+(``external_images``, from the rules' own stage graph in ``dockeropt.model``), and a small line
+reader (``instructions``) that ``outcome.py`` uses to place a failing build step on the lines of
+the file that built it.
 """
 
 from __future__ import annotations
@@ -13,7 +11,6 @@ from dataclasses import dataclass
 
 _DIRECTIVE = re.compile(r"^\s*#\s*([a-zA-Z]+)\s*=\s*(\S+)\s*$")
 _HEREDOC = re.compile(r"<<(-?)\s*([\"']?)([A-Za-z_][A-Za-z0-9_]*)\2")
-_VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
 
 
 @dataclass(frozen=True)
@@ -78,58 +75,18 @@ def instructions(text: str) -> list[LogicalLine]:
     return out
 
 
-def _expand(word: str, args: dict[str, str]) -> str:
-    def sub(m: re.Match[str]) -> str:
-        name, op, alt = m.group(1) or m.group(4), m.group(2), m.group(3)
-        val = args.get(name)
-        if op is None:
-            return val if val is not None else m.group(0)
-        if op in (":-", "-"):
-            use_val = bool(val) if op == ":-" else val is not None
-            return val if use_val else alt  # type: ignore[return-value]
-        return alt if (val if op == ":+" else val is not None) else ""
-
-    return _VAR.sub(sub, word)
-
-
 def external_images(text: str) -> list[str]:
-    """Images the Dockerfile pulls in: FROM targets that are not earlier stages or ``scratch``,
-    and ``COPY/ADD --from=`` values that are not stage names or indexes.  References that still
-    hold an unresolved ``$`` are left out (the build itself will say what is wrong)."""
-    global_args: dict[str, str] = {}
-    stages: set[str] = set()
-    seen_from = False
-    found: list[str] = []
+    """Images the Dockerfile pulls in (FROM targets that are not earlier stages or ``scratch``,
+    ``COPY/ADD --from`` and ``RUN --mount=from`` values that are not stages), from the same
+    stage graph the rules use (``dockeropt.model``). References that still hold an unresolved
+    ``$`` are left out, and so is everything of a file BuildKit rejects: the build itself will
+    say what is wrong."""
+    from dockeropt.model import StageGraph
+    from dockeropt.syntax.errors import DockerfileSyntaxError
+    from dockeropt.syntax.parse import parse
 
-    def add(ref: str) -> None:
-        if ref and "$" not in ref and ref.lower() != "scratch" and ref not in found:
-            found.append(ref)
-
-    for line in logical_lines(text):
-        parts = line.split()
-        if not parts:
-            continue
-        kw = parts[0].upper()
-        if kw == "ARG" and not seen_from:
-            for a in parts[1:]:
-                name, eq, value = a.partition("=")
-                global_args[name] = value.strip("\"'") if eq else global_args.get(name, "")
-        elif kw == "FROM":
-            seen_from = True
-            words = [w for w in parts[1:] if not w.startswith("--")]
-            if not words:
-                continue
-            ref = _expand(words[0], global_args)
-            if ref.lower() not in stages:
-                add(ref)
-            if len(words) >= 3 and words[1].upper() == "AS":
-                stages.add(words[2].lower())
-        elif kw in ("COPY", "ADD"):
-            for w in parts[1:]:
-                if not w.startswith("--"):
-                    break
-                if w.lower().startswith("--from="):
-                    src = _expand(w.split("=", 1)[1], global_args)
-                    if src.lower() not in stages and not src.isdigit():
-                        add(src)
-    return found
+    try:
+        tree = parse(text)
+    except DockerfileSyntaxError:
+        return []
+    return StageGraph(tree).external_images()

@@ -24,7 +24,8 @@ ALL_RULES: list[type[Rule]] = [
     CopyDepsFirst,
     MergeRuns,
     AptListsCleanup,
-    # package managers (pkg_common.py): flags, cache clean-up, or cache mounts in mount mode
+    # package managers (rewriter/managers.py, rules/families.py): flags, cache clean-up, or
+    # cache mounts in mount mode
     AptGetYes,
     AptNoInstallRecommends,
     ApkNoCache,

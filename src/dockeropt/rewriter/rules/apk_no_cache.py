@@ -36,10 +36,11 @@ an `apk add --no-cache` there is no local index it could have read.
 from __future__ import annotations
 
 from dockeropt.rewriter.base import Change, Context, Rule
-from dockeropt.rewriter.rules.pkg_common import (
-    APK_CACHE, Cmd, any_mount_near, cache_mounted, candidate_runs, commands,
-    handled_by_mounts, insert_after, later_needs_apk_index, safe_removal,
-)
+from dockeropt.rewriter.chain import safe_removal
+from dockeropt.rewriter.managers import APK_CACHE, later_needs_apk_index
+from dockeropt.rewriter.mounts import handled_by_mounts
+from dockeropt.rewriter.runs import any_mount_near, cache_mounted, candidate_runs, commands, insert_after
+from dockeropt.shell.options import Cmd
 
 QUIET_OPTS = {"-q", "--quiet", "-v", "--verbose", "--no-progress", "--progress"}
 

@@ -28,8 +28,8 @@ Safe: `-y` only changes what happens at the prompt, where the build would otherw
 
 from __future__ import annotations
 
-from dockeropt.rewriter.base import Change, Context, Rule
-from dockeropt.rewriter.rules.pkg_common import Cmd, candidate_runs, commands, insert_after
+from dockeropt.rewriter.rules.families import InsertOptionRule
+from dockeropt.shell.options import Cmd
 
 YES = ("-y", "--yes", "--assume-yes")
 REFUSE = ("--assume-no", "--trivial-only", "--no-yes", "--no-assume-yes")
@@ -62,25 +62,17 @@ def refuses(c: Cmd) -> bool:
     return False
 
 
-class AptGetYes(Rule):
+
+class AptGetYes(InsertOptionRule):
     id = "apt-get-yes"
     summary = "Add -y to apt-get/apt install so the build does not stop at the confirmation prompt"
     hadolint = ("DL3014",)
     safe = True
     docs = __doc__ or ""
+    programs = ("apt-get", "apt")
+    mention = "apt"
+    option = "-y"
+    message = "apt install without -y aborts at the confirmation prompt (a build has no terminal); add -y"
 
-    def check(self, ctx: Context) -> list[Change]:
-        changes = []
-        for view in candidate_runs(self, ctx, "apt"):
-            edits = []
-            for c in commands(view, "apt-get", "apt"):
-                if c.sub != "install" or assumes_yes(c) or refuses(c):
-                    continue
-                edits.append(insert_after(view, c.word_after_sub(), "-y"))
-            if edits:
-                changes.append(self.change(
-                    view.ins,
-                    "apt install without -y aborts at the confirmation prompt (a build has no terminal); add -y",
-                    edits,
-                ))
-        return changes
+    def wants(self, c: Cmd) -> bool:
+        return c.sub == "install" and not assumes_yes(c) and not refuses(c)

@@ -22,7 +22,9 @@ a comment, a background job or an `exit`.
 from __future__ import annotations
 
 from dockeropt.rewriter.base import Change, Context, Rule
-from dockeropt.rewriter.rules.pkg_common import WRAPPERS_CHANGING_USER, handled_by_mounts, later_needs_apt_lists
+from dockeropt.rewriter.managers import later_needs_apt_lists
+from dockeropt.rewriter.mounts import handled_by_mounts
+from dockeropt.shell.options import WRAPPERS_CHANGING_USER
 from dockeropt.rewriter.shellrun import RunView, iter_runs
 
 LISTS = "/var/lib/apt/lists"

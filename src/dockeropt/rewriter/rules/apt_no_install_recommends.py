@@ -28,8 +28,9 @@ can build and then fail at run time. Check what the image does after applying it
 
 from __future__ import annotations
 
-from dockeropt.rewriter.base import Change, Context, Rule
-from dockeropt.rewriter.rules.pkg_common import Cmd, candidate_runs, commands, insert_after
+from dockeropt.rewriter.rules.families import InsertOptionRule
+from dockeropt.shell import Word
+from dockeropt.shell.options import Cmd
 
 FLAG = "--no-install-recommends"
 YES_WORDS = ("-y", "--yes", "--assume-yes")
@@ -45,30 +46,25 @@ def chooses_recommends(c: Cmd) -> bool:
     return False
 
 
-class AptNoInstallRecommends(Rule):
+
+class AptNoInstallRecommends(InsertOptionRule):
     id = "apt-no-install-recommends"
     summary = "Add --no-install-recommends to apt-get/apt install"
     hadolint = ("DL3015",)
     safe = False
     docs = __doc__ or ""
+    programs = ("apt-get", "apt")
+    mention = "apt"
+    option = FLAG
+    message = ("apt also installs recommended packages; --no-install-recommends installs only what is named "
+               "(unsafe: check nothing needed came in as a recommendation)")
 
-    def check(self, ctx: Context) -> list[Change]:
-        changes = []
-        for view in candidate_runs(self, ctx, "apt"):
-            edits = []
-            for c in commands(view, "apt-get", "apt"):
-                if c.sub != "install" or chooses_recommends(c):
-                    continue
-                word = c.word_after_sub()
-                nxt = c.sub_index + 1  # type: ignore[operator]
-                if nxt < len(c.argv) and c.argv[nxt].value in YES_WORDS:
-                    word = c.argv[nxt]
-                edits.append(insert_after(view, word, FLAG))
-            if edits:
-                changes.append(self.change(
-                    view.ins,
-                    "apt also installs recommended packages; --no-install-recommends installs only what is named "
-                    "(unsafe: check nothing needed came in as a recommendation)",
-                    edits,
-                ))
-        return changes
+    def wants(self, c: Cmd) -> bool:
+        return c.sub == "install" and not chooses_recommends(c)
+
+    def word(self, c: Cmd) -> Word:
+        """After the subcommand, or after a `-y` right behind it (`install -y --no-install-recommends`)."""
+        nxt = c.sub_index + 1  # type: ignore[operator]
+        if nxt < len(c.argv) and c.argv[nxt].value in YES_WORDS:
+            return c.argv[nxt]
+        return c.word_after_sub()

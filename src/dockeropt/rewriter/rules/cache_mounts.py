@@ -65,7 +65,9 @@ for `yum/dnf clean all` and `zypper clean` (DL3032/DL3040/DL3036).
 from __future__ import annotations
 
 from dockeropt.rewriter.base import Change, Context, Edit, Rule
-from dockeropt.rewriter.rules.pkg_common import candidate_runs, chain_layout, mount_plan, mounts_supported
+from dockeropt.rewriter.chain import chain_layout
+from dockeropt.rewriter.mounts import mount_plan, mounts_supported
+from dockeropt.rewriter.runs import candidate_runs
 from dockeropt.rewriter.shellrun import RunView
 from dockeropt.syntax import nodes as n
 
@@ -143,6 +145,9 @@ class CacheMounts(Rule):
                 edits.append(directive)
             what = ", ".join(dict.fromkeys(plan.managers))
             msg = f"{what}: cache mount(s) keep the cache out of the layer and reuse it in the next build"
+            if "apt" in plan.managers:
+                msg += (" (for apt: the package lists; Debian and Ubuntu images delete downloaded .debs "
+                        "after each install — /etc/apt/apt.conf.d/docker-clean — so those are not reused)")
             if plan.removals:
                 msg += "; the clean-up inside the mounted cache is dropped"
             changes.append(self.change(view.ins, msg, edits))

@@ -21,8 +21,8 @@ accepts `rm -rf /var/cache/yum/*` here, and so does this rule, as well as removi
 
 from __future__ import annotations
 
-from dockeropt.rewriter.base import Change, Context, Rule
-from dockeropt.rewriter.rules.pkg_common import RPM_CACHE_DIRS, RPM_TRIGGERS, CleanSpec, clean_changes, rpm_cache_only
+from dockeropt.rewriter.managers import RPM_CACHE_DIRS, rpm_cache_only, RPM_TRIGGERS
+from dockeropt.rewriter.rules.families import AppendCleanRule, CleanSpec
 
 SPEC = CleanSpec(
     programs=("dnf", "microdnf"),
@@ -34,16 +34,15 @@ SPEC = CleanSpec(
 )
 
 
-class DnfClean(Rule):
+
+class DnfClean(AppendCleanRule):
     id = "dnf-clean"
     summary = "Run dnf/microdnf clean all in the RUN that installs with it"
     hadolint = ("DL3040",)
     safe = True
     docs = __doc__ or ""
+    spec = SPEC
+    blocks = staticmethod(rpm_cache_only)
 
-    def check(self, ctx: Context) -> list[Change]:
-        return clean_changes(
-            self, ctx, SPEC, rpm_cache_only,
-            lambda progs, cleans: f"{'/'.join(progs)} leaves its metadata cache in the layer; "
-                                  "clean it in the RUN that installs",
-        )
+    def message(self, progs, cleans) -> str:
+        return f"{'/'.join(progs)} leaves its metadata cache in the layer; clean it in the RUN that installs"

@@ -19,17 +19,16 @@ not when `-y`, `--assumeyes`, `--assumeno` or `--setopt=assumeyes=...` is given)
 
 from __future__ import annotations
 
-from dockeropt.rewriter.base import Change, Context, Rule
-from dockeropt.rewriter.rules.pkg_common import rpm_yes_changes
+from dockeropt.rewriter.rules.families import RpmYesRule
 
 
-class DnfYes(Rule):
+
+class DnfYes(RpmYesRule):
     id = "dnf-yes"
     summary = "Add -y to dnf/microdnf install (and the other commands that ask for confirmation)"
     hadolint = ("DL3038",)
     safe = True
     docs = __doc__ or ""
-
-    def check(self, ctx: Context) -> list[Change]:
-        return rpm_yes_changes(self, ctx, ("dnf", "microdnf"),
-                               "dnf asks for confirmation and a build has no terminal to answer it; add -y")
+    programs = ("dnf", "microdnf")
+    mention = "dnf"
+    message = "dnf asks for confirmation and a build has no terminal to answer it; add -y"

@@ -213,10 +213,10 @@ class MergeRuns(Rule):
         numbers = [ctx.orig_line(m.ins.start_line) for m in group]
         first, last = group[0], group[-1]
         ins = first.ins
-        text = ins.own_code[: ins.raw_offset(ins.rest_offset)] + self._command(first, wrap=wraps[0] is not None)
+        text = ins.own_code[: ins.raw_offset(ins.rest_offset)] + self._command(first, wraps[0] is not None, layout.escape)
         for k, m in enumerate(group[1:], 1):
             comments = tuple(c.text for c in m.ins.leading_lines if isinstance(c, n.Comment))
-            text += layout.join(self._command(m, wrap=wraps[k] is not None), comments)
+            text += layout.join(self._command(m, wraps[k] is not None, layout.escape), comments)
         shown = numbers if len(numbers) <= 8 else [*numbers[:3], "…", *numbers[-2:]]
         message = f"{len(group)} consecutive RUNs (lines {', '.join(map(str, shown))}) become one layer"
         notes = [f"line {k} {w}" for k, w in zip(numbers, wraps) if w]
@@ -245,10 +245,65 @@ class MergeRuns(Rule):
         return None
 
     @staticmethod
-    def _command(view: RunView, wrap: bool) -> str:
+    def _command(view: RunView, wrap: bool, escape: str = "\\") -> str:
         """The RUN's shell text as written; a trailing `;` is dropped (it changes nothing)."""
         ins = view.ins
         own = ins.own_code
         end = ins.args_end_offset if view.body_end is None else view.body_end - view.start
-        body = own[ins.raw_offset(ins.rest_offset) : end].rstrip(" \t")
-        return f"( {body} )" if wrap else body
+        cut = ins.raw_offset(ins.rest_offset)
+        body = own[cut:end].rstrip(" \t")
+        if not wrap:
+            return body
+        return f"( {_indent_inside(view, body, cut, escape)} )"
+
+
+def _indent_inside(view: RunView, body: str, cut: int, escape: str) -> str:
+    """``body`` with its continued lines indented two more columns, to sit inside the ``( )``
+    that wraps it — unless that would change the shell's words (a line that starts inside a
+    quoted string: its blanks are part of the string), which a re-parse checks."""
+    ins = view.ins
+    starts = []  # offsets in ``body`` where a continued line's text starts
+    raw = len(ins.indent) + len(ins.keyword_raw)
+    after_continuation = False
+    for piece in ins.pieces:
+        if isinstance(piece, n.Continuation):
+            raw += len(piece.code)
+            after_continuation = True
+            continue
+        if after_continuation and 0 < raw - cut < len(body):
+            starts.append(raw - cut)
+        after_continuation = False
+        raw += len(piece.value)
+    if not starts:
+        return body
+    out, pos = [], 0
+    for at in starts:
+        blank = len(body[at:]) - len(body[at:].lstrip(" \t"))
+        lead = body[at : at + blank]
+        at += blank  # after the line's own indentation, in its own kind (tabs stay tabs)
+        out += [body[pos:at], "\t" if lead and set(lead) == {"\t"} else "  "]
+        pos = at
+    indented = "".join(out) + body[pos:]
+    after = _shell_of(indented, escape)
+    if after is None or not after.ok or _words(after) != _words(view.script):
+        return body
+    return indented
+
+
+def _shell_of(body: str, escape: str):
+    """The parsed shell of ``RUN <body>`` as BuildKit joins its lines, or None."""
+    from dockeropt.rewriter.shellrun import parse_cached
+    from dockeropt.syntax.errors import DockerfileSyntaxError
+    from dockeropt.syntax.parse import parse
+
+    try:
+        tree = parse(f"# escape={escape}\nFROM scratch\nRUN {body}\n")
+    except DockerfileSyntaxError:
+        return None
+    run = tree.instructions[-1]
+    return parse_cached(run.rest) if isinstance(run, n.Run) else None
+
+
+def _words(script) -> list:
+    return [tuple(w.text for w in (*c.assignments, *c.argv)) + tuple(r.text for r in c.redirects)
+            for c in script.commands]

@@ -29,10 +29,11 @@ Safe: npm never reads its cache to run installed code; cleaning it changes no in
 from __future__ import annotations
 
 from dockeropt.rewriter.base import Change, Context, Rule
-from dockeropt.rewriter.rules.pkg_common import (
-    NPM_INSTALLS, append_edit, can_append, candidate_runs, clean_command, commands, handled_by_mounts,
-    mount_target, removing_commands, later_uses_offline,
-)
+from dockeropt.rewriter.chain import append_edit
+from dockeropt.rewriter.managers import later_uses_offline, NPM_INSTALLS
+from dockeropt.rewriter.mounts import handled_by_mounts
+from dockeropt.rewriter.rules.families import clean_command
+from dockeropt.rewriter.runs import can_append, candidate_runs, commands, mount_target, removing_commands
 
 
 def npm_cache_mounted(view) -> bool:

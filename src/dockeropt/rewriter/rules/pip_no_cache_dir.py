@@ -36,10 +36,10 @@ ENV value. In those cases the flag is added anyway: it is redundant there, and h
 from __future__ import annotations
 
 from dockeropt.rewriter.base import Change, Context, Edit, Rule
-from dockeropt.rewriter.rules.pkg_common import (
-    _norm, candidate_runs, commands, env_before, handled_by_mounts, insert_after, mount_target,
-    pip_cache_visibly_disabled,
-)
+from dockeropt.model.paths import _norm
+from dockeropt.rewriter.managers import pip_cache_visibly_disabled
+from dockeropt.rewriter.mounts import handled_by_mounts
+from dockeropt.rewriter.runs import candidate_runs, commands, env_before, insert_after, mount_target
 
 
 def pip_cache_mounted(view, env) -> bool:

@@ -33,10 +33,11 @@ suppression comment.
 from __future__ import annotations
 
 from dockeropt.rewriter.base import Change, Context, Rule
-from dockeropt.rewriter.rules.pkg_common import (
-    append_edit, can_append, candidate_runs, clean_command, commands, handled_by_mounts, mount_target,
-    later_uses_offline, yarn_berry_evidence, yarn_installs,
-)
+from dockeropt.rewriter.chain import append_edit
+from dockeropt.rewriter.managers import later_uses_offline, yarn_berry_evidence, yarn_installs
+from dockeropt.rewriter.mounts import handled_by_mounts
+from dockeropt.rewriter.rules.families import clean_command
+from dockeropt.rewriter.runs import can_append, candidate_runs, commands, mount_target
 
 
 def yarn_cache_mounted(view) -> bool:

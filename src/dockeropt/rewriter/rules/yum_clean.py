@@ -40,8 +40,8 @@ without it); nothing installed is touched.
 
 from __future__ import annotations
 
-from dockeropt.rewriter.base import Change, Context, Rule
-from dockeropt.rewriter.rules.pkg_common import RPM_CACHE_DIRS, RPM_TRIGGERS, CleanSpec, clean_changes, rpm_cache_only
+from dockeropt.rewriter.managers import RPM_CACHE_DIRS, rpm_cache_only, RPM_TRIGGERS
+from dockeropt.rewriter.rules.families import AppendCleanRule, CleanSpec
 
 SPEC = CleanSpec(
     programs=("yum",),
@@ -53,15 +53,15 @@ SPEC = CleanSpec(
 )
 
 
-class YumClean(Rule):
+
+class YumClean(AppendCleanRule):
     id = "yum-clean"
     summary = "Run yum clean all in the RUN that installs with yum"
     hadolint = ("DL3032",)
     safe = True
     docs = __doc__ or ""
+    spec = SPEC
+    blocks = staticmethod(rpm_cache_only)
 
-    def check(self, ctx: Context) -> list[Change]:
-        return clean_changes(
-            self, ctx, SPEC, rpm_cache_only,
-            lambda progs, cleans: "yum leaves its metadata cache in the layer; clean it in the RUN that installs",
-        )
+    def message(self, progs, cleans) -> str:
+        return "yum leaves its metadata cache in the layer; clean it in the RUN that installs"

@@ -26,17 +26,16 @@ Safe: `-y` only decides what happens at the prompt, where the build would otherw
 
 from __future__ import annotations
 
-from dockeropt.rewriter.base import Change, Context, Rule
-from dockeropt.rewriter.rules.pkg_common import rpm_yes_changes
+from dockeropt.rewriter.rules.families import RpmYesRule
 
 
-class YumYes(Rule):
+
+class YumYes(RpmYesRule):
     id = "yum-yes"
     summary = "Add -y to yum install (and the other yum commands that ask for confirmation)"
     hadolint = ("DL3030",)
     safe = True
     docs = __doc__ or ""
-
-    def check(self, ctx: Context) -> list[Change]:
-        return rpm_yes_changes(self, ctx, ("yum",),
-                               "yum asks for confirmation and a build has no terminal to answer it; add -y")
+    programs = ("yum",)
+    mention = "yum"
+    message = "yum asks for confirmation and a build has no terminal to answer it; add -y"

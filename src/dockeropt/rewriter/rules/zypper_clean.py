@@ -32,8 +32,8 @@ Safe: zypper downloads the metadata again when it is missing (base images ship w
 
 from __future__ import annotations
 
-from dockeropt.rewriter.base import Change, Context, Rule
-from dockeropt.rewriter.rules.pkg_common import ZYPPER_CACHE_DIRS, ZYPPER_TRIGGERS, CleanSpec, clean_changes, zypper_cache_only
+from dockeropt.rewriter.managers import ZYPPER_CACHE_DIRS, zypper_cache_only, ZYPPER_TRIGGERS
+from dockeropt.rewriter.rules.families import AppendCleanRule, CleanSpec
 
 SPEC = CleanSpec(
     programs=("zypper",),
@@ -45,15 +45,18 @@ SPEC = CleanSpec(
 )
 
 
-class ZypperClean(Rule):
+
+class ZypperClean(AppendCleanRule):
     id = "zypper-clean"
     summary = "Run zypper clean -a in the RUN that installs with zypper"
     hadolint = ("DL3036",)
     safe = True
     docs = __doc__ or ""
+    spec = SPEC
 
-    def check(self, ctx: Context) -> list[Change]:
-        return clean_changes(
-            self, ctx, SPEC, lambda view, prog: zypper_cache_only(view),
-            lambda progs, cleans: "zypper leaves its metadata cache in the layer; clean it in the RUN that installs",
-        )
+    @staticmethod
+    def blocks(view, prog: str) -> bool:
+        return zypper_cache_only(view)
+
+    def message(self, progs, cleans) -> str:
+        return "zypper leaves its metadata cache in the layer; clean it in the RUN that installs"

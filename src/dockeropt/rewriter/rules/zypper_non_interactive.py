@@ -25,34 +25,33 @@ Note `zypper install -n pkg` is *not* non-interactive: after the subcommand `-n`
 
 from __future__ import annotations
 
-from dockeropt.rewriter.base import Change, Context, Rule
-from dockeropt.rewriter.rules.pkg_common import candidate_runs, commands, insert_after
+from dockeropt.rewriter.rules.families import InsertOptionRule
+from dockeropt.shell import Word
+from dockeropt.shell.options import Cmd
 
 TRIGGERS = {"install", "in", "remove", "rm", "update", "up", "dist-upgrade", "dup", "patch", "source-install",
             "si", "install-new-recommends", "inr", "verify", "ve"}
 
 
-class ZypperNonInteractive(Rule):
+
+class ZypperNonInteractive(InsertOptionRule):
     id = "zypper-non-interactive"
     summary = "Add --non-interactive to zypper install/remove/update/patch"
     hadolint = ("DL3034",)
     safe = True
     docs = __doc__ or ""
+    programs = ("zypper",)
+    mention = "zypper"
+    option = "--non-interactive"
+    message = "zypper waits for answers a build cannot give; add --non-interactive"
 
-    def check(self, ctx: Context) -> list[Change]:
-        changes = []
-        for view in candidate_runs(self, ctx, "zypper"):
-            edits = []
-            for c in commands(view, "zypper"):
-                if c.sub not in TRIGGERS:
-                    continue
-                if any(o.before_sub and o.name in ("-n", "--non-interactive") for o in c.opts):
-                    continue
-                if c.has("-y", "--no-confirm"):
-                    continue
-                edits.append(insert_after(view, c.argv[c.match.program_index], "--non-interactive"))
-            if edits:
-                changes.append(self.change(
-                    view.ins, "zypper waits for answers a build cannot give; add --non-interactive", edits
-                ))
-        return changes
+    def wants(self, c: Cmd) -> bool:
+        if c.sub not in TRIGGERS:
+            return False
+        if any(o.before_sub and o.name in ("-n", "--non-interactive") for o in c.opts):
+            return False
+        return not c.has("-y", "--no-confirm")
+
+    def word(self, c: Cmd) -> Word:
+        """A global option: right after the program word (`zypper --non-interactive install`)."""
+        return c.argv[c.match.program_index]
