@@ -263,20 +263,22 @@ class BuildContext:
 
     # -- the whole tree -----------------------------------------------------------------------
 
-    def entries(self, *, budget: Optional[int] = None, sizes: bool = False, errors: Optional[list[str]] = None) -> list[Entry]:
+    def entries(self, *, budget: Optional[int] = None, sizes: bool = False, errors: Optional[list[str]] = None,
+                prune: Optional[frozenset[str]] = None) -> list[Entry]:
         """``walk()`` under the context's own ignore file, as a list, computed once per context
         object (rules that ask again in later passes get the same list)."""
         cache = self.__dict__.setdefault("_entries", {})
-        key = (budget, sizes)
+        key = (budget, sizes, prune)
         if key not in cache:
             # Dockerfiles of one directory share their context: walk it once per process
-            shared = (self.real_root, self.ignore_path, self.ignore_bytes, budget, sizes)
+            shared = (self.real_root, self.ignore_path, self.ignore_bytes, budget, sizes, prune)
             if shared in _WALKS:
                 cache[key] = _WALKS[shared]
             else:
                 errs: list[str] = []
                 try:
-                    cache[key] = (list(self.walk(budget=budget, sizes=sizes, errors=errs)), errs)
+                    skip = (lambda e: e.kind == "dir" and e.path.rsplit("/", 1)[-1] in prune) if prune else None
+                    cache[key] = (list(self.walk(budget=budget, sizes=sizes, errors=errs, prune=skip)), errs)
                 except BudgetExceeded as e:
                     cache[key] = (e, errs)
                 _WALKS[shared] = cache[key]

@@ -94,6 +94,7 @@ def verify(
     dockerfile_name: str = "Dockerfile",
     build_identical: bool = False,
     layer_cache: LayerCache | None = None,
+    use_cache: bool = False,
 ) -> VerifyReport:
     """Build both texts with ``engine`` in ``context_dir`` and compare.
 
@@ -108,7 +109,9 @@ def verify(
     the build (the other way round), fails at a different step, or builds an image whose file
     tree or config differ or that is bigger (more layers, more uncompressed bytes, more compressed
     bytes beyond a small tolerance).  ``rewritten_dockerignore`` (text) is used for the rewritten
-    build only.  ``layer_cache`` lets several verifications read a shared base image's layers once.
+    build only.  ``use_cache``: build with the engine's layer cache (a layer is reused only for the same
+    parent and the same instruction, so what the rewrite changes is still built; the e2e context
+    cases use it to install a toolchain once instead of once per build).  ``layer_cache`` lets several verifications read a shared base image's layers once.
     """
     progress = progress or _log_progress
     ignore = list(ignore)
@@ -129,7 +132,7 @@ def verify(
         check_environment(eng, [original_text, rewritten_text], progress)
 
         progress(f"building original (1/2) with {engine_label}…")
-        b_orig, orig_failed = _build(eng, original_text, context, tags[0], None, progress)
+        b_orig, orig_failed = _build(eng, original_text, context, tags[0], None, progress, use_cache)
         if orig_failed is not None:
             f_orig, orig_log = orig_failed
             if f_orig.kind == "engine":
@@ -145,7 +148,7 @@ def verify(
             progress(f"original built in {b_orig.seconds:.1f} s")
 
         progress("building rewritten (2/2)…")
-        b_new, new_failed = _build(eng, rewritten_text, context, tags[1], rewritten_dockerignore, progress)
+        b_new, new_failed = _build(eng, rewritten_text, context, tags[1], rewritten_dockerignore, progress, use_cache)
         if new_failed is None:
             built.append(tags[1])
             progress(f"rewritten built in {b_new.seconds:.1f} s")
@@ -229,10 +232,13 @@ def _extra_copy_layers(orig: ImageStats, new: ImageStats) -> tuple[int, int, int
     return layers, ubytes, cbytes
 
 
-def _build(eng: Engine, text: str, context: Path, tag: str, ignorefile_text: str | None, progress: Progress):
+def _build(eng: Engine, text: str, context: Path, tag: str, ignorefile_text: str | None, progress: Progress,
+           cache: bool = False):
     """-> (BuiltImage, None) or (a stand-in with the seconds spent, (Failure, build output))."""
     t0 = time.monotonic()
     try:
+        if cache:
+            return eng.build(text, context, tag, ignorefile_text=ignorefile_text, progress=progress, cache=True), None
         return eng.build(text, context, tag, ignorefile_text=ignorefile_text, progress=progress), None
     except BuildFailed as e:
         seconds = time.monotonic() - t0

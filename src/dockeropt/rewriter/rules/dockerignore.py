@@ -25,9 +25,9 @@ After (``.dockerignore``)::
     .env
     ...
 
-Left alone: without a build context (stdin), nothing is said. A normal run looks at the first
-5,000 paths of the context only (so that a huge context does not slow it down) and says so when
-there are more; ``--dockerignore`` looks at all of them. An entry that would exclude something an
+Left alone: without a build context (stdin), nothing is said. A normal run does not go into
+directories it proposes whole (node_modules, .git, .venv ...) and looks at 5,000 paths at most
+(so that a huge context does not slow it down), and says so when there are more; ``--dockerignore`` looks at all of them. An entry that would exclude something an
 explicit COPY/ADD source needs is never proposed; one that changes what ``COPY .`` puts in the
 image is unsafe (``--unsafe-fixes``).
 """
@@ -56,7 +56,7 @@ class Dockerignore(Rule):
         first = ctx.tree.instructions[0]
         try:
             p = propose(ctx.tree, ctx.model, bc, dockerfile=bc.dockerfile, unsafe=ctx.options.unsafe,
-                        budget=BUDGET, sizes=False, label_line=ctx.orig_line)
+                        budget=BUDGET, sizes=False, label_line=ctx.orig_line, prune=True)
         except ContextError as e:
             return [self.change(first, f"the build context cannot be checked: {e}", ())]
         except BudgetExceeded:
