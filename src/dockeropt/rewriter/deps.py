@@ -235,6 +235,8 @@ def classify(cmd: SimpleCommand) -> Optional[tuple[str, str]]:
     prog = inv.program
     argv = cmd.argv
     args = argv[inv.program_index + 1:]
+    if any(w.value in ("--version", "-v", "-V", "--help", "-h") for w in args[:1]):
+        return None  # `yarn --version`, `bundle -v`: no install
     if prog == "npm":
         _, ops = _operands(args, 0, NPM_ARG_OPTS)
         sub = ops[0] if ops else None
