@@ -76,6 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
     files.add_argument("--config", default=None, metavar="FILE",
                        help="use this configuration file (pyproject.toml or .dockeropt.toml) for every file")
     files.add_argument("--isolated", action="store_true", help="read no configuration file")
+    files.add_argument("--context", metavar="DIR", default=None,
+                       help="build context of the Dockerfiles (default: each Dockerfile's directory; none for stdin)")
+    files.add_argument("--dockerignore", action="store_true",
+                       help="propose a .dockerignore for each Dockerfile's build context instead of rewriting the "
+                       "Dockerfile: a diff (default), --write writes it, --check lists it")
     files.add_argument("-j", "--jobs", type=_positive_int, default=0, metavar="N",
                        help="process files in N processes (default: the number of cores); output is the same")
     p.add_argument("--version", action="version", version=f"dockeropt {__version__}",
@@ -317,6 +322,14 @@ def _run(argv: list[str]) -> int:
         return fail(f"--verify-report {e}")
     if args.config and not os.path.isfile(args.config):
         return fail(f"--config {args.config}: no such file")
+    if args.context is not None and not os.path.isdir(args.context):
+        return fail(f"--context {quote_path(args.context)}: not a directory")
+    if args.dockerignore:
+        from dockeropt.rewriter.dockerignore import run_cli
+        from dockeropt.runner import ReadError, build_context, read_text
+
+        args.unsafe_fixes = bool(args.unsafe_fixes)
+        return run_cli(args, discover, build_context, read_text, ReadError)
 
     from dockeropt.config import Finder
     from dockeropt.ignore import PathFilter
@@ -387,6 +400,7 @@ def _run(argv: list[str]) -> int:
         quiet=args.quiet,
         verbose=args.verbose,
         debug=_debug(),
+        context=args.context,
     )
     show_progress = len(jobs) > PROGRESS_MIN_FILES and not args.quiet and _isatty(err)
     io = _Output(out, err, len(jobs) if show_progress else 0)
@@ -452,6 +466,9 @@ def build_verify_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=("auto", "buildah", "podman", "docker"), default="auto",
                    help="build engine (auto: docker if a daemon answers, else podman, else buildah)")
     p.add_argument("--context", default=None, help="build context (default: the Dockerfile's directory)")
+    p.add_argument("--touch", metavar="PATH", default=None,
+                   help="also build each version twice with the layer cache, editing PATH (relative to the "
+                   "context, in a temporary copy) in between, and report which steps the second build re-runs")
     p.add_argument("--format", choices=("text", "json", "markdown"), default="text",
                    help="report format (markdown for pull-request comments)")
     p.add_argument("--select", default=None, help="comma-separated rule ids or hadolint codes to run (any case)")
@@ -511,7 +528,7 @@ def verify_main(argv: list[str]) -> int:
         return EXIT_ERROR
     settings = _settings(args.dockerfile, conf, select, ignore, args.unsafe_fixes, args.cache_strategy)
     try:
-        result, _ = rewrite_file(Job(args.dockerfile, settings), Plan(mode="diff"))
+        result, _ = rewrite_file(Job(args.dockerfile, settings), Plan(mode="diff", context=args.context))
     except DockerfileSyntaxError as e:
         err.write(f"{shown}:{e.line}:{e.column}: {escape(e.message)}\n")
         return EXIT_ERROR
@@ -536,6 +553,7 @@ def verify_main(argv: list[str]) -> int:
         rewritten_text=result.text,
         fmt=args.format,
         progress=stderr_progress,
+        touch=args.touch,
     )
     sys.stdout.write(output)
     return code

@@ -266,3 +266,33 @@ class _signals_deferred:
 
             signal.pthread_sigmask(signal.SIG_SETMASK, self._old)
         return False
+
+
+def create_new(path: str, data: bytes, mode: int = 0o644) -> None:
+    """Create ``path`` with ``data`` all at once: written to a temporary file beside it, then
+    linked into place, which fails (``FileExistsError``, nothing written) when the name exists."""
+    directory = os.path.dirname(os.path.abspath(path)) or "."
+    with _signals_deferred():
+        fd, tmp = _create_temp(directory)
+        try:
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+                os.fsync(fd)
+                os.fchmod(fd, mode & ~_umask())
+            finally:
+                os.close(fd)
+            os.link(tmp, path)
+        finally:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        _fsync_dir(directory)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

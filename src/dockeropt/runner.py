@@ -44,6 +44,7 @@ class Plan:
 
     mode: str = "diff"  # diff | check | write
     fmt: str = "diff"
+    context: str | None = None  # --context DIR (else each Dockerfile's own directory)
     fmt_options: dict = field(default_factory=dict)
     quiet: bool = False
     verbose: bool = False
@@ -97,6 +98,16 @@ def read_text(path: str):
     return data.decode("utf-8", "surrogateescape"), data, st
 
 
+def build_context(path: str, context_dir: str | None):
+    """The build context of a Dockerfile: ``--context``, else its directory; for stdin only
+    ``--context``. Nothing is read until a rule asks."""
+    from dockeropt.model.context import BuildContext
+
+    if path == "-":
+        return BuildContext(context_dir) if context_dir is not None else None
+    return BuildContext(context_dir if context_dir is not None else (os.path.dirname(path) or "."), path)
+
+
 def rewrite_file(job: Job, plan: Plan):
     """Rewrite one file (and write it back with --write). -> (result, write error or None)."""
     from dockeropt.files import NotWritten, write_back
@@ -112,6 +123,7 @@ def rewrite_file(job: Job, plan: Plan):
         unsafe=s.unsafe,
         cache_strategy=s.cache_strategy,
         path=name,
+        context=build_context(path, plan.context),
     )
     if plan.mode != "write" or path == "-" or not result.changed:
         return result, None

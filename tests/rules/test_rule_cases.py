@@ -7,6 +7,10 @@ Each case directory holds a ``Dockerfile`` (read as bytes: CRLF and BOM stay) an
      "hadolint_remaining": {"DL3042": 1},    # own codes hadolint still reports afterwards
      "why": "..."}                           # why they remain (required with hadolint_remaining)
 
+A case may hold a ``context/`` directory: it is passed as the build context (``rewrite(...,
+context=...)``; the Dockerfile counts as ``<case>/Dockerfile``, so a ``Dockerfile.dockerignore``
+beside it is the one BuildKit would read). Without it the context is unknown (as for stdin).
+
 Every case is rewritten with only its rule selected (unsafe rules allowed) and compared with a
 syrupy snapshot of the change messages and the unified diff; the output must parse strictly and
 rewriting it again must change nothing. With hadolint installed, the rule's own codes must be
@@ -23,6 +27,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))  # case_context
 
 import dockeropt
 from dockeropt.report.diff import unified_diff
@@ -61,12 +67,21 @@ def _meta(case: Path) -> dict:
     return json.loads(f.read_text()) if f.exists() else {}
 
 
+def _context(case: Path):
+    from case_context import context_dir, dockerfile_path
+
+    from dockeropt.model.context import BuildContext
+
+    d = context_dir(case)
+    return BuildContext(str(d), str(dockerfile_path(case))) if d is not None else None
+
+
 def _run(rid: str, case: Path):
     meta = _meta(case)
     text = _read(case / "Dockerfile")
     select = [rid, *meta.get("also_select", [])]
     result = rewrite(text, select=select, unsafe=True, cache_strategy=meta.get("cache_strategy", "clean"),
-                     path=str(case / "Dockerfile"))
+                     path=str(case / "Dockerfile"), context=_context(case))
     return text, result, meta
 
 
@@ -81,6 +96,8 @@ def _report(rid: str, case: Path) -> str:
         lines.append(f"note: {note}")
     diff = unified_diff("Dockerfile", text, result.text)
     lines.append(diff.replace("\r", "\u240d") if diff else "(no change)")  # show CR as a visible symbol
+    if (case / "context").is_dir():
+        lines.insert(1, "context: yes")
     return "\n".join(lines)
 
 
@@ -104,7 +121,7 @@ def test_case_output_parses_and_is_a_fixpoint(rid, case):
     text, result, meta = _run(rid, case)
     dockeropt.parse(result.text, strict=True)
     again = rewrite(result.text, select=[rid], unsafe=True, cache_strategy=meta.get("cache_strategy", "clean"),
-                    path=str(case / "Dockerfile"))
+                    path=str(case / "Dockerfile"), context=_context(case))
     assert again.text == result.text, "a second run changed the output again"
     assert not result.notes, result.notes
     if meta.get("hadolint_remaining"):

@@ -7,7 +7,9 @@ each image built FROM the stage, wherever the ONBUILD line stands.
 
 A later step "needs" something when it reads it in a way dockeropt can see (``apt-get install``
 without ``apt-get update`` first), or when it runs code dockeropt cannot read and that may: a
-shell script (``sh x``, ``bash -``, ``./x.sh``, ``. x``), a ``sh -c`` string that is not static,
+shell script (``sh x``, ``bash -``, ``./x.sh``, ``. x``) — unless the build context is known and
+the script came from it by a COPY (``rewriter/scripts.py``): then it is read and parsed like a
+RUN, and answers for itself —, a ``sh -c`` string that is not static,
 an install helper (``install_packages``, ``install-php-extensions``), or the program's name in
 the words of another command (``xargs apt-get install``, ``find … -exec``). What the tool
 cannot see into, it cannot prove safe.
@@ -99,35 +101,82 @@ def hidden_use(ctx: Context, view: RunView, programs: re.Pattern[str], nested: C
         if programs.search(text) or any(h.search(text) for h in (_SCRIPT_HINT,)):
             return f"{where(ctx, view)} may run it in code dockeropt cannot read"
         return None
-    for cmd in view.script.commands:
+    return _hidden_in(ctx, view, view.script, programs, nested, where(ctx, view), 0)
+
+
+MAX_DEPTH = 8
+
+
+def _read(ctx: Context, view: RunView, path: Optional[str], explicit_shell: bool, nested, depth: int):
+    """A script from the build context (``rewriter/scripts.py``), parsed; None when unknown."""
+    if path is None or depth >= MAX_DEPTH or ctx.build_context is None:
+        return None
+    from dockeropt.rewriter.scripts import script_for
+
+    return script_for(ctx, view, path, explicit_shell)
+
+
+def _hidden_in(ctx: Context, view: RunView, script, programs: re.Pattern[str], nested, here: str, depth: int) -> Optional[str]:
+    """``hidden_use`` for the commands of ``script`` (the RUN's own, or a script it runs that
+    dockeropt read from the build context: ``here`` names it)."""
+    from dockeropt.shell import invocation, parse_shell
+
+    def through(name: str, sub) -> Optional[str]:
+        """The answer for a script read from the context: it uses the program itself, or
+        hides a use deeper down; None when it does neither."""
+        if nested(sub):
+            return f"{here} runs {name}, which does (read from the build context)"
+        return _hidden_in(ctx, view, sub, programs, nested, f"{here} (through {name})", depth + 1)
+
+    for cmd in script.commands:
         inv = invocation(cmd)
         argv = cmd.argv
         if inv is None:
             if any(programs.search(w.text) for w in argv):
-                return f"{where(ctx, view)} may run it through a command whose name is not static"
+                return f"{here} may run it through a command whose name is not static"
             continue
         prog = inv.program
         args = argv[inv.program_index + 1 :]
         if prog in (".", "source"):
-            return f"{where(ctx, view)} sources {args[0].text if args else 'a file'}, which dockeropt cannot read"
+            target = args[0].value if args else None
+            sub = _read(ctx, view, target, True, nested, depth)
+            if sub is None:
+                return f"{here} sources {args[0].text if args else 'a file'}, which dockeropt cannot read"
+            found = through(target or "", sub)
+            if found:
+                return found
+            continue
         if prog in SHELLS:
-            script = _dash_c(args)
-            if script is None:
-                operand = next((w.text for w in args if not (w.value or "-").startswith("-")), None)
+            script_arg = _dash_c(args)
+            if script_arg is None:
+                operand = next((w for w in args if not (w.value or "-").startswith("-")), None)
                 if operand is not None or (prog != "busybox" and not args) or any(w.value == "-s" for w in args):
-                    return f"{where(ctx, view)} runs a shell script ({' '.join(w.text for w in argv[inv.program_index:])[:60]}), which dockeropt cannot read"
+                    sub = _read(ctx, view, operand.value if operand is not None else None, True, nested, depth)
+                    if sub is None:
+                        return f"{here} runs a shell script ({' '.join(w.text for w in argv[inv.program_index:])[:60]}), which dockeropt cannot read"
+                    found = through(operand.value or "", sub)  # type: ignore[union-attr]
+                    if found:
+                        return found
+                    rest = args[args.index(operand) + 1:]  # type: ignore[arg-type]
+                    if any(programs.search(w.value or w.text) for w in rest):
+                        return f"{here} may run it through {operand.value}"  # type: ignore[union-attr]
                 continue
-            if script is False:
-                return f"{where(ctx, view)} runs a `{prog} -c` string that is not static"
-            if nested(parse_shell(script)):
-                return f"{where(ctx, view)} runs it through `{prog} -c`"
+            if script_arg is False:
+                return f"{here} runs a `{prog} -c` string that is not static"
+            if nested(parse_shell(script_arg)):
+                return f"{here} runs it through `{prog} -c`"
             continue
         name = (argv[inv.program_index].value or "")
         base = name.rsplit("/", 1)[-1]
         if base.endswith((".sh", ".bash")) or (base != "install" and _HELPERS.search(base)):
-            return f"{where(ctx, view)} runs {name}, which dockeropt cannot read"
+            sub = _read(ctx, view, name, False, nested, depth) if "/" in name or base.endswith((".sh", ".bash")) else None
+            if sub is None:
+                return f"{here} runs {name}, which dockeropt cannot read"
+            found = through(name, sub)
+            if found:
+                return found
         if any(programs.search(w.value or w.text) for w in args):
-            return f"{where(ctx, view)} may run it through {prog}"
+            return f"{here} may run it through {prog}"
     return None
 
 

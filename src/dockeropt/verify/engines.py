@@ -140,8 +140,10 @@ class Engine(ABC):
         *,
         ignorefile_text: str | None = None,
         progress: Progress | None = None,
+        cache: bool = False,
     ) -> BuiltImage:
-        """Build without any cache and without pulling; raise :class:`BuildFailed` on failure."""
+        """Build without pulling, and without any cache unless ``cache`` (``verify --touch``
+        measures what a second build takes from it); raise :class:`BuildFailed` on failure."""
 
     @abstractmethod
     def export(self, tag: str, dest: Path | None = None) -> ExportedImage:
@@ -360,13 +362,14 @@ class _StorageEngine(Engine):
             args += ["--isolation", self.isolation]
         return args
 
-    def build(self, dockerfile_text, context_dir, tag, *, ignorefile_text=None, progress=None) -> BuiltImage:
+    def build(self, dockerfile_text, context_dir, tag, *, ignorefile_text=None, progress=None, cache=False) -> BuiltImage:
         work = Path(tempfile.mkdtemp(prefix="build-", dir=self._workdir()))
         try:
             df = work / "Dockerfile"
             _write(df, dockerfile_text)
             iid = work / "iid"
-            cmd = self.global_args() + [self.build_subcommand] + self.build_args()
+            args = [a for a in self.build_args() if not (cache and a == "--no-cache")]
+            cmd = self.global_args() + [self.build_subcommand] + args
             cmd += ["--iidfile", str(iid), "-t", tag, "-f", str(df)]
             if ignorefile_text is not None:
                 ign = work / "dockerignore"
@@ -538,7 +541,7 @@ class DockerEngine(Engine):
     def has_image(self, ref: str) -> bool:
         return _run(["docker", "image", "inspect", ref], timeout=60).returncode == 0
 
-    def build(self, dockerfile_text, context_dir, tag, *, ignorefile_text=None, progress=None) -> BuiltImage:
+    def build(self, dockerfile_text, context_dir, tag, *, ignorefile_text=None, progress=None, cache=False) -> BuiltImage:
         work = Path(tempfile.mkdtemp(prefix="build-", dir=self._workdir()))
         try:
             df = work / "Dockerfile"
@@ -546,7 +549,7 @@ class DockerEngine(Engine):
             if ignorefile_text is not None:  # BuildKit reads <Dockerfile>.dockerignore first
                 _write(work / "Dockerfile.dockerignore", ignorefile_text)
             iid = work / "iid"
-            cmd = ["docker", "build", "--no-cache", "--progress=plain", "--iidfile", str(iid)]
+            cmd = ["docker", "build", *([] if cache else ["--no-cache"]), "--progress=plain", "--iidfile", str(iid)]
             cmd += ["-t", tag, "-f", str(df), str(context_dir)]
             env = {**os.environ, "DOCKER_BUILDKIT": "1"}
             steps: list[str] = []

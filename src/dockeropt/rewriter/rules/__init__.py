@@ -16,8 +16,12 @@ from dockeropt.rewriter.rules.zypper_clean import ZypperClean
 from dockeropt.rewriter.rules.npm_cache_clean import NpmCacheClean
 from dockeropt.rewriter.rules.yarn_cache_clean import YarnCacheClean
 from dockeropt.rewriter.rules.cache_mounts import CacheMounts
+from dockeropt.rewriter.rules.copy_deps_first import CopyDepsFirst
+from dockeropt.rewriter.rules.dockerignore import Dockerignore
 
 ALL_RULES: list[type[Rule]] = [
+    # first: it needs the install RUN as the author wrote it, before merge-runs joins it with a build
+    CopyDepsFirst,
     MergeRuns,
     AptListsCleanup,
     # package managers (rewriter/managers.py, rules/families.py): flags, cache clean-up, or
@@ -35,4 +39,5 @@ ALL_RULES: list[type[Rule]] = [
     NpmCacheClean,
     YarnCacheClean,
     CacheMounts,
+    Dockerignore,  # reports only: the .dockerignore is written by dockeropt --dockerignore
 ]
