@@ -748,7 +748,26 @@ class Pair:
     detail: str = ""
 
 
-def compare(orig: Build, new: Build, states: dict | None) -> tuple[list[str], str]:
+def has_background_job(text: str) -> bool:
+    """A RUN of ``text`` starts a background job (``&``): what it logs before its RUN ends (and
+    its PID namespace is torn down) is a race, so concurrent calls are not compared then."""
+    from dockeropt.shell import parse_shell
+    from dockeropt.syntax.parse import parse
+
+    try:
+        tree = parse(text)
+    except Exception:  # noqa: BLE001 - plan() reports what it cannot read
+        return False
+    for ins in tree.instructions:
+        run = ins.trigger if isinstance(ins, n.Onbuild) else ins
+        if isinstance(run, n.Run) and not run.is_exec_form and ("&" in run.rest or run.heredocs):
+            script = parse_shell(run.rest)
+            if not script.ok or script.has_background:
+                return True
+    return False
+
+
+def compare(orig: Build, new: Build, states: dict | None, racy: bool = False) -> tuple[list[str], str]:
     """(short differences, details) between two builds run with the same shell and K."""
     diffs: list[str] = []
     detail: list[str] = []
@@ -788,7 +807,7 @@ def compare(orig: Build, new: Build, states: dict | None) -> tuple[list[str], st
                     detail.append(f"    env {k}: original {ex.get(k)!r}, rewritten {ey.get(k)!r}")
     po = sorted(c.key() for c in orig.calls if c.kind == "P")
     pn = sorted(c.key() for c in new.calls if c.kind == "P")
-    if po != pn:
+    if po != pn and not racy:
         only_o = [k for k in po if k not in pn]
         only_n = [k for k in pn if k not in po]
         show = lambda ks: [" ".join((k[1], *k[2])) for k in ks][:3]  # noqa: E731
@@ -905,7 +924,8 @@ def differential_many(original: str, rewrites: dict[str, str], context=None, she
             plans = make()
         for name in todo:
             reports[name].notes += [f"made up: {x}" for x in (ctx.synthesized if ctx else [])]
-        _differential({name: reports[name] for name in todo}, plans, pool, shells, inject, max_k, fail_fast)
+        _differential({name: reports[name] for name in todo}, plans, pool, shells, inject, max_k, fail_fast,
+                      racy=has_background_job(original))
         for r in reports.values():  # in shell order, then K
             r.pairs.sort(key=lambda p: (list(shells).index(p.shell), p.fail_at))
     finally:
@@ -915,7 +935,7 @@ def differential_many(original: str, rewrites: dict[str, str], context=None, she
 
 
 def _differential(reports: dict[str, Report], plans: dict, pool: Pool, shells, inject, max_k,
-                  fail_fast: bool = False) -> None:
+                  fail_fast: bool = False, racy: bool = False) -> None:
     if not pool.full:
         for p in plans.values():
             for st in p["stages"]:
@@ -939,7 +959,7 @@ def _differential(reports: dict[str, Report], plans: dict, pool: Pool, shells, i
             builds, states = results[point]
             for i, name in enumerate(names, 1):
                 st = {role: (v[0], v[i]) for role, v in states.items() if v}
-                diffs, detail = compare(builds[0], builds[i], st)
+                diffs, detail = compare(builds[0], builds[i], st, racy)
                 reports[name].pairs.append(Pair(point[0], point[1], builds[0], builds[i], diffs, detail))
                 differ = differ or bool(diffs)
         return differ

@@ -24,11 +24,6 @@ from typing import Callable, Optional
 
 from dockeropt.shell import SimpleCommand, Word, invocation
 
-try:  # Python >= 3.11
-    import tomllib
-except ImportError:  # pragma: no cover
-    tomllib = None  # type: ignore[assignment]
-
 Reader = Callable[[str], Optional[str]]  # image path -> text of the file as COPY . would put it, or None
 Lister = Callable[[str], list[str]]  # image dir -> names in it (from the context)
 Exists = Callable[[str], bool]  # image path -> sent by the context (file or dir)
@@ -216,8 +211,9 @@ def _toml(files: Files, path: str) -> tuple[Optional[dict], Optional[str]]:
     text = files.read(path)
     if text is None:
         return None, None
-    if tomllib is None:
-        return None, "reading TOML needs Python 3.11"
+    from dockeropt.config import _toml as toml_module  # tomllib, or tomli before 3.11; not at start-up
+
+    tomllib = toml_module()
     try:
         return tomllib.loads(text), None
     except Exception as e:  # noqa: BLE001 - tomllib.TOMLDecodeError
