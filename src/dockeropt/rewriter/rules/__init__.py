@@ -16,6 +16,7 @@ from dockeropt.rewriter.rules.zypper_clean import ZypperClean
 from dockeropt.rewriter.rules.npm_cache_clean import NpmCacheClean
 from dockeropt.rewriter.rules.yarn_cache_clean import YarnCacheClean
 from dockeropt.rewriter.rules.cache_mounts import CacheMounts
+from dockeropt.rewriter.rules.multi_stage import MultiStage
 
 ALL_RULES: list[type[Rule]] = [
     MergeRuns,
@@ -35,4 +36,6 @@ ALL_RULES: list[type[Rule]] = [
     NpmCacheClean,
     YarnCacheClean,
     CacheMounts,
+    # structural: runs last, on what the other rules made of the stage
+    MultiStage,
 ]
