@@ -409,6 +409,10 @@ def build_verify_parser() -> argparse.ArgumentParser:
     p.add_argument("--unsafe-fixes", action="store_true", help="also apply rules marked unsafe")
     p.add_argument("--cache-strategy", choices=("clean", "mount"), default="clean",
                    help="delete package-manager caches (clean) or use BuildKit cache mounts (mount)")
+    p.add_argument("--smoke", metavar="CMD", default=None,
+                   help="run CMD in both images (as `docker run IMAGE CMD` would: after the ENTRYPOINT, else "
+                        "instead of the CMD; \"\" runs the image's own) and require the same exit status and output; "
+                        "needed to verify a multi-stage split")
     return p
 
 
@@ -464,6 +468,8 @@ def verify_main(argv: list[str]) -> int:
         rewritten_text=result.text,
         fmt=args.format,
         progress=stderr_progress,
+        smoke=args.smoke,
+        split=any(c.rule == "multi-stage" for c in result.changes),
     )
     sys.stdout.write(output)
     return code

@@ -22,9 +22,16 @@ HARMLESS = {
     "which", "command", "type", "id", "whoami", "uname", "env", "sleep", "pwd", "grep", "egrep", "du", "df",
     "file", "ldd", "sha256sum", "sha1sum", "md5sum", "head", "tail", "wc", "sort", "uniq", "stat", "readlink",
     "realpath", "dirname", "basename", "date", "nproc", "exit", "hash", "tree", "diff", "cmp", "getent", "lscpu",
-    "update-ca-certificates", "ldconfig", "sync", "set -x",
+    "update-ca-certificates", "ldconfig", "sync", "mktemp", "apt-mark", "nproc", "getconf",
 }
-USER_TOOLS = {"useradd", "adduser", "groupadd", "addgroup", "usermod", "groupmod"}
+# Programs that only read with these first operands (or options).
+READ_ONLY_SUBCOMMANDS = {
+    "git": {"describe", "rev-parse", "log", "status", "show", "--version", "version"},
+    "dpkg": {"--print-architecture", "-l", "--list", "-s", "--status", "-L", "--listfiles", "--compare-versions"},
+    "dpkg-query": None,
+}
+USER_TOOLS = {"useradd", "adduser", "groupadd", "addgroup", "usermod", "groupmod", "deluser", "delgroup", "userdel",
+              "groupdel"}
 FILE_WRITERS = {"mkdir", "touch", "cp", "mv", "install", "chmod", "chown", "chgrp", "rm", "rmdir", "sed", "ln"}
 PACKAGE_TOOLS = {"apt-get", "apt", "apk"}
 # Programs that build (and only build): their outputs are the stack's business.
@@ -286,6 +293,12 @@ def scan_runs(views, model, stage_index_of) -> RunFacts:
                 continue
             if prog in HARMLESS:
                 continue
+            if prog in READ_ONLY_SUBCOMMANDS:
+                subs = READ_ONLY_SUBCOMMANDS[prog]
+                first = next((v for v in vals if v is not None and not v.startswith("-")), None)
+                opt = next((v for v in vals if v is not None and v.startswith("-")), None)
+                if subs is None or first in subs or opt in subs:
+                    continue
             if prog == "find" and any(v in ("-delete", "-exec", "-execdir", "-fprint") for v in vals):
                 facts.unknown.append((ins, f"line {line} runs find with -exec/-delete"))
                 continue

@@ -263,6 +263,16 @@ def _analyse(ctx: Context) -> Result:
                 c.chown = spec
 
     _drop_nested(plan)
+    if stack in ("node", "python"):
+        # files the build context brings outside the application directory (config in /etc ...)
+        for ins in ins_list:
+            if isinstance(ins, (n.Copy, n.Add)) and ins.flag("from") is None and ins not in plan.context_copies:
+                dest = _copy_dest(ctx, ins)
+                if dest is None:
+                    return Refusal("copy", f"the destination of the {ins.keyword} at line {ins.start_line} is not "
+                                           "a static path", ins.start_line)
+                if not any(within(dest.rstrip("/") or "/", c.dest) for c in plan.copies):
+                    plan.context_copies.append(ins)
     # Instructions: moved, carried, repeated.
     r = _instructions(ctx, plan, stage, ins_list, runtime, facts)
     if isinstance(r, Refusal):
