@@ -201,8 +201,9 @@ def verify(
             if smoke is None:
                 problems.append("the rewrite splits the build into stages, so the images hold other files by design; "
                                 "give --smoke CMD to check that the program still answers the same")
-            if s_new.layers > s_orig.layers:  # a runtime stage may well have fewer or more layers
-                pass
+            if s_new.uncompressed_bytes >= s_orig.uncompressed_bytes:
+                problems.append(f"the split image is not smaller ({s_orig.uncompressed_bytes} -> "
+                                f"{s_new.uncompressed_bytes} bytes)")
         elif not tdiff.empty:
             paths = tdiff.paths()
             shown = ", ".join("/" + p for p in paths[:10]) + (f" and {len(paths) - 10} more" if len(paths) > 10 else "")
@@ -211,7 +212,7 @@ def verify(
             problems.append("image config differs: " + ", ".join(cdiff))
         if s_new.layers > s_orig.layers and not split:
             problems.append(f"more layers ({s_orig.layers} -> {s_new.layers})")
-        if s_new.uncompressed_bytes > s_orig.uncompressed_bytes:
+        if s_new.uncompressed_bytes > s_orig.uncompressed_bytes and not split:
             problems.append(f"bigger uncompressed ({s_orig.uncompressed_bytes} -> {s_new.uncompressed_bytes} bytes)")
         if s_new.compressed_bytes > s_orig.compressed_bytes + compressed_tolerance(s_orig.compressed_bytes):
             problems.append(f"bigger compressed ({s_orig.compressed_bytes} -> {s_new.compressed_bytes} bytes)")

@@ -56,7 +56,8 @@ class SmokeResult:
 
     def lines(self) -> list[str]:
         o, r = self.original, self.rewritten
-        head = f"smoke `{self.command}`: " + ("same answer" if self.same else "DIFFERENT answer")
+        shown = f"`{self.command}`" if self.command.strip() else "(the image's own command)"
+        head = f"smoke {shown}: " + ("same answer" if self.same else "DIFFERENT answer")
         out = [head + f" (exit {o.exit_code} / {r.exit_code})"]
         for name, run in (("original", o), ("rewritten", r)):
             shown = run.output.strip().splitlines()[-3:] or ["(no output)"]
