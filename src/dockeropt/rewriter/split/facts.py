@@ -454,6 +454,8 @@ def _file_command(facts: RunFacts, ins, prog: str, vals: list[Optional[str]], cw
                 tdir = vals[i + 1]
         if prog == "install" and any(v == "-d" for v in vals if v):
             targets = ops
+        elif prog == "ln":
+            targets = [ops[-1]] if len(ops) >= 2 else [posixpath.basename(ops[0] or "")] if ops else []
         elif tdir is not None:
             targets = [posixpath.join(tdir, posixpath.basename(s)) if s else None for s in ops]
             for s in ops:
@@ -468,7 +470,8 @@ def _file_command(facts: RunFacts, ins, prog: str, vals: list[Optional[str]], cw
             for t in targets:
                 p = resolve(t, cwd) if t else None
                 if p is None or not any(within(p, d) for d in TEMP_DIRS):
-                    facts.written.append(Written(p or "?", line, "a symbolic link"))
+                    facts.unknown.append((ins, f"line {line} makes a link ({p or t}) outside the build, which "
+                                               "dockeropt does not carry over"))
             return
     else:  # mkdir, touch
         targets = _operands(vals, frozenset({"-m", "--mode"}))

@@ -558,19 +558,35 @@ def _compiled_entry(ctx: Context, plan: Plan, rt: Runtime, facts: RunFacts) -> R
             return Refusal("entrypoint", f"the {where} runs {prog}, which is not a binary the build makes "
                                          f"({', '.join(sorted(binaries))})", _line_of(where, plan.stage.from_.start_line))
     _keep_only_used_binaries(plan)
+    # a binary the build copies elsewhere (cp target/release/x /usr/local/bin/): only the copy
+    # that runs, unless a runtime word names the other one
+    named = set(_program_paths(rt, state_end.workdir))
+    for prog, _ in rt.programs[:1]:
+        if "/" not in prog:
+            named.update(posixpath.join(d, prog) for d in path.split(":"))
+    moved_from = {src for _, src, dest in facts.copies_of if src and dest in named}
+    plan.copies = [c for c in plan.copies if not (c.dest in moved_from and c.dest not in named)]
     _data_files(ctx, plan, facts)
     return _script_check(ctx, plan, rt)
 
 
 def _drop_nested(plan: Plan) -> None:
-    """Drop copies that another copy already brings (``/home/u/app`` inside ``/home/u``)."""
+    """Drop copies that another copy with the same owner already brings (``/home/u/app`` inside
+    ``/home/u``); a nested copy with another owner stays, after the outer one."""
     out = []
     for c in plan.copies:
         outer = [o for o in plan.copies if o is not c and o.dest != c.dest and o.src == o.dest and c.src == c.dest
                  and within(c.dest, o.dest)]
         if not outer:
             out.append(c)
-    plan.copies = out
+        elif any(o.chown != c.chown for o in outer):
+            c.why = c.why or "nested"
+            out.append(c)
+    # outer directories first, so that a nested copy's owner wins (passwd and group stay first)
+    head = [c for c in out if c.src in ("/etc/passwd", "/etc/group")]
+    rest = [c for c in out if c not in head]
+    depth = {id(c): sum(1 for o in rest if o is not c and o.dest != c.dest and within(c.dest, o.dest)) for c in rest}
+    plan.copies = head + sorted(rest, key=lambda c: depth[id(c)])
 
 
 def _keep_only_used_binaries(plan: Plan) -> None:
