@@ -119,7 +119,7 @@ def verify(
     verified only when the rewritten image answers the same.  ``split``: the rewrite splits the
     build into stages (rule multi-stage), so the file trees differ by design: they are reported,
     not held against it; the config must keep how the program starts (``SPLIT_CONFIG_KEYS``),
-    the image must not grow, and without a smoke command it is not verified.
+    the image must be smaller, and without a smoke command it is not verified.
     """
     progress = progress or _log_progress
     ignore = list(ignore)
