@@ -8,6 +8,9 @@
 #      archive in the cache dir, so every test's fresh buildah store can load it in about a second.
 #
 # Idempotent: a second run finds the tools and the archive and does nothing (well under a second).
+# The multi-stage cases also need stand-ins of golang, rust, maven, node, python and distroless
+# images: .ci/e2e-standins.sh builds them from this base, lazily (tests/e2e/test_multistage.py
+# asks for the ones its cases use), into the same cache dir.
 #
 #   DOCKEROPT_E2E_CACHE  cache dir (default: ${TMPDIR:-/tmp}/dockeropt-e2e-cache)
 #   --force              rebuild the base image even when the archive exists

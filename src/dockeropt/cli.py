@@ -483,6 +483,10 @@ def build_verify_parser() -> argparse.ArgumentParser:
     p.add_argument("--base-images", action="store_true",
                    help="only print the images the Dockerfile builds FROM (one a line), to pull them first: "
                    "verify never pulls")
+    p.add_argument("--smoke", metavar="CMD", default=None,
+                   help="run CMD in both images (as `docker run IMAGE CMD` would: after the ENTRYPOINT, else "
+                        "instead of the CMD; \"\" runs the image's own) and require the same exit status and output; "
+                        "needed to verify a multi-stage split")
     return p
 
 
@@ -554,6 +558,8 @@ def verify_main(argv: list[str]) -> int:
         fmt=args.format,
         progress=stderr_progress,
         touch=args.touch,
+        smoke=args.smoke,
+        split=any(c.rule == "multi-stage" for c in result.changes),
     )
     sys.stdout.write(output)
     return code

@@ -163,6 +163,11 @@ class Engine(ABC):
     def remove(self, tag: str) -> None:
         """Remove the image (and its intermediate images); never raises."""
 
+    def run(self, tag: str, argv: list[str], timeout: float = 120) -> tuple[int | None, str]:
+        """Run ``argv`` (no shell, no ENTRYPOINT) in a container of ``tag`` with the image's WORKDIR,
+        USER and ENV: -> (exit status or None on timeout, stdout then stderr).  For smoke tests."""
+        raise NotImplementedError
+
     def close(self) -> None:
         """Release what the engine object created (temp stores)."""
 
@@ -440,6 +445,27 @@ class _StorageEngine(Engine):
         except VerifyEnvironmentError:
             pass
 
+    def run(self, tag: str, argv: list[str], timeout: float = 120) -> tuple[int | None, str]:
+        if self.exe != "buildah":
+            p = _run(self.global_args() + ["run", "--rm", "--entrypoint", "", tag, *argv], timeout=timeout)
+            return p.returncode, p.stdout + p.stderr
+        p = _run(self.global_args() + ["from", "--pull=never", "-q", tag], timeout=300)
+        if p.returncode != 0:
+            raise VerifyEnvironmentError(f"buildah from {tag} failed: {p.stderr.strip()[-500:]}")
+        ctr = p.stdout.strip().splitlines()[-1]
+        try:
+            cmd = self.global_args() + ["run"] + (["--isolation", self.isolation] if self.isolation else [])
+            try:
+                p = _run(cmd + [ctr, "--", *argv], timeout=timeout)
+            except VerifyEnvironmentError as e:
+                return None, str(e)
+            return p.returncode, p.stdout + p.stderr
+        finally:
+            try:
+                _run(self.global_args() + ["rm", ctr], timeout=300)
+            except VerifyEnvironmentError:
+                pass
+
     def close(self) -> None:
         if self._tmp is not None and self._own_store:
             # Containers may hold mounts under the store (overlay); unmount before deleting.
@@ -583,6 +609,13 @@ class DockerEngine(Engine):
             _run(["docker", "rmi", "-f", tag], timeout=300)
         except VerifyEnvironmentError:
             pass
+
+    def run(self, tag: str, argv: list[str], timeout: float = 120) -> tuple[int | None, str]:
+        try:
+            p = _run(["docker", "run", "--rm", "--network", "none", "--entrypoint", "", tag, *argv], timeout=timeout)
+        except VerifyEnvironmentError as e:
+            return None, str(e)
+        return p.returncode, p.stdout + p.stderr
 
     def close(self) -> None:
         if self._tmp is not None:

@@ -26,6 +26,9 @@ CONFIG_KEYS = (
     "User", "ExposedPorts", "Env", "Entrypoint", "Cmd", "Volumes", "WorkingDir", "Labels",
     "StopSignal", "Shell", "Healthcheck", "OnBuild",
 )
+# What a multi-stage split must keep of the config: how the program is started and exposed. Env,
+# Labels and Shell come from the other base image (GOPATH, the image's own labels) by design.
+SPLIT_CONFIG_KEYS = ("User", "ExposedPorts", "Entrypoint", "Cmd", "Volumes", "WorkingDir", "StopSignal", "Healthcheck")
 
 
 def stderr_progress(message: str) -> None:
@@ -37,10 +40,10 @@ def _log_progress(message: str) -> None:
     log.info("%s", message)
 
 
-def _config_diff(a: dict[str, Any], b: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+def _config_diff(a: dict[str, Any], b: dict[str, Any], keys: Sequence[str] = CONFIG_KEYS) -> dict[str, tuple[Any, Any]]:
     ca, cb = a.get("config") or {}, b.get("config") or {}
     out = {}
-    for k in CONFIG_KEYS:
+    for k in keys:
         va, vb = ca.get(k) or None, cb.get(k) or None
         if va != vb:
             out[k] = (va, vb)
@@ -95,6 +98,8 @@ def verify(
     build_identical: bool = False,
     layer_cache: LayerCache | None = None,
     use_cache: bool = False,
+    smoke: str | None = None,
+    split: bool = False,
 ) -> VerifyReport:
     """Build both texts with ``engine`` in ``context_dir`` and compare.
 
@@ -112,6 +117,12 @@ def verify(
     build only.  ``use_cache``: build with the engine's layer cache (a layer is reused only for the same
     parent and the same instruction, so what the rewrite changes is still built; the e2e context
     cases use it to install a toolchain once instead of once per build).  ``layer_cache`` lets several verifications read a shared base image's layers once.
+
+    ``smoke``: a command run in both images (``docker run IMAGE <smoke>``, see :mod:`.smoke`);
+    verified only when the rewritten image answers the same.  ``split``: the rewrite splits the
+    build into stages (rule multi-stage), so the file trees differ by design: they are reported,
+    not held against it; the config must keep how the program starts (``SPLIT_CONFIG_KEYS``),
+    the image must be smaller, and without a smoke command it is not verified.
     """
     progress = progress or _log_progress
     ignore = list(ignore)
@@ -179,8 +190,24 @@ def verify(
         s_new = _stats(m_new, b_new.seconds)
 
         tdiff = diff_trees(m_orig.tree, m_new.tree, [p for p, _ in ignore])
-        cdiff = _config_diff(m_orig.config, m_new.config)
-        if not tdiff.empty:
+        cdiff = _config_diff(m_orig.config, m_new.config, SPLIT_CONFIG_KEYS if split else CONFIG_KEYS)
+        smoke_result = None
+        if smoke is not None:
+            from .smoke import SmokeResult, run_smoke
+
+            progress(f"smoke test: {smoke or '(the image command)'}…")
+            smoke_result = SmokeResult(smoke, run_smoke(eng, tags[0], m_orig.config, smoke),
+                                       run_smoke(eng, tags[1], m_new.config, smoke))
+            if smoke_result.problem():
+                problems.append(smoke_result.problem())
+        if split:
+            if smoke is None:
+                problems.append("the rewrite splits the build into stages, so the images hold other files by design; "
+                                "give --smoke CMD to check that the program still answers the same")
+            if s_new.uncompressed_bytes >= s_orig.uncompressed_bytes:
+                problems.append(f"the split image is not smaller ({s_orig.uncompressed_bytes} -> "
+                                f"{s_new.uncompressed_bytes} bytes)")
+        elif not tdiff.empty:
             paths = tdiff.paths()
             shown = ", ".join("/" + p for p in paths[:10]) + (f" and {len(paths) - 10} more" if len(paths) > 10 else "")
             problems.append(f"file trees differ: {shown}")
@@ -189,9 +216,9 @@ def verify(
         # COPY layers only the rewrite has (copy-deps-first copies the manifests before the
         # install): their layers and bytes are the price of the cache reuse, not growth
         extra_layers, extra_bytes, extra_gz = _extra_copy_layers(s_orig, s_new)
-        if s_new.layers > s_orig.layers + extra_layers:
+        if s_new.layers > s_orig.layers + extra_layers and not split:
             problems.append(f"more layers ({s_orig.layers} -> {s_new.layers})")
-        if s_new.uncompressed_bytes > s_orig.uncompressed_bytes + extra_bytes:
+        if s_new.uncompressed_bytes > s_orig.uncompressed_bytes + extra_bytes and not split:
             problems.append(f"bigger uncompressed ({s_orig.uncompressed_bytes} -> {s_new.uncompressed_bytes} bytes)")
         if s_new.compressed_bytes > s_orig.compressed_bytes + extra_gz + compressed_tolerance(s_orig.compressed_bytes):
             problems.append(f"bigger compressed ({s_orig.compressed_bytes} -> {s_new.compressed_bytes} bytes)")
@@ -199,7 +226,8 @@ def verify(
             progress(f"the rewrite adds {extra_layers} COPY layer(s) ({extra_bytes} bytes): files copied before an "
                      "install so that a source edit reuses its layer")
         report = VerifyReport(engine_label, dockerfile_name, s_orig, s_new, tdiff, cdiff, ignore, problems,
-                              original_build=BuildResult(b_orig.seconds), rewritten_build=BuildResult(b_new.seconds))
+                              original_build=BuildResult(b_orig.seconds), rewritten_build=BuildResult(b_new.seconds),
+                              smoke=smoke_result, split=split)
         progress(report.headline())
         return report
     finally:
@@ -343,6 +371,8 @@ def run_verify(
     rewritten_dockerignore: str | None = None,
     ignore: Sequence[tuple[str, str]] = DEFAULT_IGNORES,
     touch: str | None = None,
+    smoke: str | None = None,
+    split: bool = False,
 ) -> tuple[int, str]:
     """Entry point for ``dockeropt verify``.  -> (exit status, output in ``fmt``).
 
@@ -377,6 +407,8 @@ def run_verify(
             ignore=ignore,
             rewritten_dockerignore=rewritten_dockerignore,
             dockerfile_name=str(path),
+            smoke=smoke,
+            split=split,
         )
         if touch is not None and eng is not None and not report.any_failed:
             from .touch import measure_touch

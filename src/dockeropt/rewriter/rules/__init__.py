@@ -18,6 +18,7 @@ from dockeropt.rewriter.rules.yarn_cache_clean import YarnCacheClean
 from dockeropt.rewriter.rules.cache_mounts import CacheMounts
 from dockeropt.rewriter.rules.copy_deps_first import CopyDepsFirst
 from dockeropt.rewriter.rules.dockerignore import Dockerignore
+from dockeropt.rewriter.rules.multi_stage import MultiStage
 
 ALL_RULES: list[type[Rule]] = [
     # first: it needs the install RUN as the author wrote it, before merge-runs joins it with a build
@@ -40,4 +41,6 @@ ALL_RULES: list[type[Rule]] = [
     YarnCacheClean,
     CacheMounts,
     Dockerignore,  # reports only: the .dockerignore is written by dockeropt --dockerignore
+    # structural: runs last, on what the other rules made of the stage
+    MultiStage,
 ]

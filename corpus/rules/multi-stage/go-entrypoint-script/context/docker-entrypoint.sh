@@ -1,0 +1,4 @@
+#!/bin/sh
+set -e
+if [ -n "$WAIT" ]; then sleep "$WAIT"; fi
+exec "$@"

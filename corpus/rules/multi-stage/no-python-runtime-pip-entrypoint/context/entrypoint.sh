@@ -1,0 +1,4 @@
+#!/bin/sh
+set -e
+pip install -r /app/requirements-extra.txt
+exec "$@"

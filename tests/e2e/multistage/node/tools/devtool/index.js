@@ -1,0 +1,1 @@
+module.exports = { banner: "// built by devtool\n" };
