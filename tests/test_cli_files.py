@@ -390,7 +390,9 @@ def test_sigterm_from_outside_during_a_long_write_run(tmp_path):
     time.sleep(1.0)
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=60)
-    assert proc.returncode in (0, 143), err
+    # -SIGTERM: on a loaded machine the signal can come before the interpreter installed the
+    # handler (nothing was written yet then); what matters is below: no traceback, no leftovers
+    assert proc.returncode in (0, 143, -signal.SIGTERM), err
     assert "Traceback" not in err
     assert leftovers(tmp_path) == []
     assert all((d / "Dockerfile").read_text() in (MERGEABLE, MERGED) for d in tmp_path.iterdir())

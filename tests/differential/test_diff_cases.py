@@ -51,6 +51,9 @@ def test_rule_case(case: Path, full_pool):
     meta = json.loads((case / "case.json").read_text()) if (case / "case.json").exists() else {}
     text = _read(case / "Dockerfile")
     rule = case.parent.name
+    if rule == "multi-stage":
+        pytest.skip("a split copies what the build made into another image, and the harness's compilers are "
+                    "stubs that make nothing: the split is proved by building (tests/e2e/test_multistage.py)")
     result = rewrite(text, select=[rule, *meta.get("also_select", [])], unsafe=True,
                      cache_strategy=meta.get("cache_strategy", "clean"), path=str(case / "Dockerfile"))
     _check(text, result.text, case, prompts_answered=rule in PROMPT_RULES)

@@ -1052,6 +1052,8 @@ def render(ctx: Context, plan: Plan) -> list[Edit]:
     stage_text = nl.join(x.rstrip("\r\n") for x in lines) + nl
     end = len(text) - len(_footer_code(ctx))
     prefix = "" if text[:end].endswith(("\n", "\r")) or end == 0 else nl
+    if end == len(text) and prefix:  # the file ends without a newline: so does the rewrite
+        stage_text = stage_text[: -len(nl)]
     edits.append(Edit(end, end, prefix + nl + stage_text))
     return edits
 
