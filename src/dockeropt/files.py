@@ -180,10 +180,7 @@ def write_back(path: str, data: bytes, original: bytes, before: os.stat_result) 
         fd, tmp = _create_temp(directory)
         try:
             try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view):]
-                os.fsync(fd)
+                _write_all(fd, data)
                 _copy_owner_and_mode(fd, tmp, st)
             finally:
                 os.close(fd)
@@ -197,6 +194,14 @@ def write_back(path: str, data: bytes, original: bytes, before: os.stat_result) 
                 pass
             raise
         _fsync_dir(directory)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """All of ``data`` to ``fd``, then to the disk (fsync)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+    os.fsync(fd)
 
 
 def _create_temp(directory: str) -> tuple[int, str]:
@@ -276,10 +281,7 @@ def create_new(path: str, data: bytes, mode: int = 0o644) -> None:
         fd, tmp = _create_temp(directory)
         try:
             try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view):]
-                os.fsync(fd)
+                _write_all(fd, data)
                 os.fchmod(fd, mode & ~_umask())
             finally:
                 os.close(fd)
