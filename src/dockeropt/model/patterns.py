@@ -21,6 +21,9 @@ the build with "syntax error in pattern" as soon as a path is matched against it
 
 Known differences from Go's regexp (RE2) that can only matter for escapes of letters or digits
 inside a pattern (``\\pL``, ``\\123``): those are refused as syntax errors here.
+
+Long (~600 lines) because it follows moby's patternmatcher and ignorefile function for
+function, so that the two can be read side by side.
 """
 
 from __future__ import annotations

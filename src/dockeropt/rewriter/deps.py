@@ -12,6 +12,10 @@ Commands are classified as: an *install* (reads manifests), a *build* (reads the
 build``, ``go build``, ``mvn package``), *context-free* (reads nothing the COPY brings: apt-get,
 useradd, ``pip install NAME``, ``npm install -g NAME``, ``rm -rf /abs/outside``), or anything else
 (dockeropt cannot tell what it reads).
+
+Long on purpose (~800 lines): one short, table-driven reader per ecosystem (npm/yarn/pnpm, pip,
+poetry, pipenv, uv, Go, Cargo, Maven, Gradle, Bundler, Composer), kept together because
+``copy-deps-first`` asks each of them the same three questions.
 """
 
 from __future__ import annotations

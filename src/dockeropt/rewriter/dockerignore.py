@@ -24,6 +24,8 @@ An existing ignore file is kept byte for byte (lines, comments, order); the entr
 in a marked block. Appended exclusions come last, so they win over earlier ``!`` lines for the
 paths they match — which is why each entry is checked against the needed paths with the whole
 new file. The numbers reported are files and bytes sent to the builder before and after.
+
+Its length (~530 lines) is the proposal plus ``run_cli``, the ``--dockerignore`` report.
 """
 
 from __future__ import annotations

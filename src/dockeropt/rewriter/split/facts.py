@@ -5,6 +5,8 @@ written, and what the container runs.
 
 Every RUN is read with the project's shell parser (``view.script``); a command whose effect on
 the file system is not known here makes the split uncertain (the caller refuses, naming it).
+
+Long (~600 lines) for its tables (programs, packages, paths per stack); the logic is one reader.
 """
 
 from __future__ import annotations
