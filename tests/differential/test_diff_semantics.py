@@ -49,6 +49,10 @@ CASES: dict[str, tuple[str, dict]] = {
     "errexit/shell-e-function": (SH_E + "RUN f() { fail; ok; }; f\nRUN ok\n", {}),
     "errexit/bash-eo-pipefail": (BASH_EO + "RUN cd /nonexistent; ok\nRUN ok\n", {}),
     "errexit/trap-err": (BASH + 'RUN trap "ok err" ERR; fail; ok\nRUN ok\n', {}),
+    # the ERR trap fires for any failing command, status-pure or not; found by the CI profile
+    "errexit/trap-err-last-command-npm": (BASH_EO + "RUN trap 'ok err' ERR; npm install curl\n", {}),
+    "errexit/trap-err-last-command-apt": (BASH + "RUN trap 'ok err' ERR; apt-get update; apt-get install -y curl\n", {}),
+    "errexit/trap-err-single-list-merged": (BASH + "RUN trap 'ok err' ERR; fail\nRUN ok\n", {}),
     "errexit/apt-clean-up-after-if": ("RUN set -e; apt-get update; if true; then apt-get install -y curl; ok; fi\n", {}),
     "errexit/apt-clean-up-after-for": ("RUN set -e; apt-get update; for p in curl jq; do apt-get install -y $p; done\n", {}),
     "errexit/apt-clean-up-after-function": ("RUN set -e; f() { apt-get install -y curl; ok; }; apt-get update; f\n", {}),

@@ -37,6 +37,9 @@ Shell facts this rests on (POSIX ``sh``; dash and bash behave so, and the differ
      loops, ``case``, ``{ }``, ``( )`` and function calls are impure: under errexit a failure
      *inside* them stops the shell, which ``&&`` would turn off.
    - Being last is safe: ``a && ( set -e; b; c )`` keeps errexit inside the subshell.
+   - bash's ERR trap is a side effect of *any* failing command outside those contexts, status-
+     pure or not: with a ``trap … ERR`` (or code dockeropt cannot read that may set one), no
+     command that can fail may move left of ``&&`` — not even the last one of the RUN.
 3. ``a; b`` fails only if ``b`` fails; ``a || b && c`` groups left to right; ``exit``, ``exec`` and
    ``&`` end or detach. ``( … )`` keeps every state change of the inside from the outside.
 4. A ``#`` in a shell-form RUN is a comment to the end of the line: text appended after it is lost.
@@ -141,6 +144,34 @@ def errexit_reasons(script: ShellScript, shell: tuple[str, ...], env: dict) -> l
     return out
 
 
+def err_trap_reasons(script: ShellScript, shell: tuple[str, ...], env: dict) -> list[str]:
+    """Why bash's ERR trap may be set in this RUN. Unlike errexit, the trap is a side effect of
+    *any* failing command, so purity does not help: ``f && more`` runs no trap when ``f`` fails
+    (see fact 2), where ``f`` alone ran it. Empty when no trap can be set."""
+    out: list[str] = []
+    if is_bash(shell) and "BASH_ENV" in env:
+        out.append("BASH_ENV is set, so bash may start with an ERR trap")
+    for cmd in script.commands:
+        name, i = builtin_name(cmd)
+        if name == "trap":
+            sigs = cmd.argv[i + 2 :] if len(cmd.argv) > i + 2 else ()
+            if any(w.value is None or w.value.upper() in ("ERR", "SIGERR") for w in sigs):
+                out.append("`trap … ERR`")
+        elif name in _OPAQUE_CODE:
+            out.append(f"`{name}` runs code dockeropt cannot read, which may set an ERR trap")
+    return out
+
+
+def _trap_hazard(script: ShellScript, shell: tuple[str, ...], env: dict) -> Optional[str]:
+    last = _last_pipeline(script)
+    if last is None or _cannot_fail(last):
+        return None
+    reasons = err_trap_reasons(script, shell, env)
+    if reasons:
+        return f"its last command may fail under {reasons[0]}, which does not fire left of `&&`"
+    return None
+
+
 def pipeline_impurity(script: ShellScript, pipeline) -> Optional[str]:
     """Why a failure inside ``pipeline`` could stop the shell under errexit without being its
     exit status (see fact 2), or None when it is status-pure."""
@@ -195,7 +226,7 @@ def wrap_hazard(script: ShellScript, shell: tuple[str, ...], env: dict) -> Optio
     impure = pipeline_impurity(script, _last_pipeline(script))
     if impure:
         return f"it ends in {impure} under errexit ({reasons[0]}), which `&&` after it would turn off"
-    return None
+    return _trap_hazard(script, shell, env)
 
 
 def append_hazard(script: ShellScript, shell: tuple[str, ...], env: dict) -> Optional[str]:
@@ -203,12 +234,11 @@ def append_hazard(script: ShellScript, shell: tuple[str, ...], env: dict) -> Opt
     if not script.lists:
         return None
     impure = pipeline_impurity(script, _last_pipeline(script))
-    if not impure:
-        return None
-    reasons = errexit_reasons(script, shell, env)
-    if reasons:
-        return f"it ends in {impure} under errexit ({reasons[0]}): `&&` after it would turn errexit off inside"
-    return None
+    if impure:
+        reasons = errexit_reasons(script, shell, env)
+        if reasons:
+            return f"it ends in {impure} under errexit ({reasons[0]}): `&&` after it would turn errexit off inside"
+    return _trap_hazard(script, shell, env)
 
 
 # --------------------------------------------------------------------------------------------
