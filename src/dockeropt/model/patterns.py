@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Optional
 
 BAD_PATTERN = "syntax error in pattern"  # Go's filepath.ErrBadPattern
@@ -544,7 +545,13 @@ def read_ignore_lines(data: bytes) -> list[IgnoreLine]:
 
 def matcher_for(lines: list[IgnoreLine], path: str = ".dockerignore") -> PatternMatcher:
     """A PatternMatcher for the patterns of ``lines``; an invalid one raises IgnoreFileError
-    naming its line and BuildKit's message."""
+    naming its line and BuildKit's message. Memoized (a matcher is not changed after it is
+    made): the ignore files dockeropt proposes are alike across a repository's Dockerfiles."""
+    return _matcher_for(tuple(lines), path)
+
+
+@lru_cache(maxsize=256)
+def _matcher_for(lines: tuple[IgnoreLine, ...], path: str) -> PatternMatcher:
     patterns = [ln for ln in lines if ln.pattern is not None]
     try:
         matcher = PatternMatcher([ln.pattern for ln in patterns])  # type: ignore[misc]
@@ -573,9 +580,11 @@ def matcher_for(lines: list[IgnoreLine], path: str = ".dockerignore") -> Pattern
 # --------------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
 def source_regex(pattern: str) -> "re.Pattern[str]":
     """A regular expression for the context paths a COPY/ADD source pattern names (whole path;
-    the caller adds what lies below a matched directory). Raises PatternError for a bad one."""
+    the caller adds what lies below a matched directory). Raises PatternError for a bad one.
+    Memoized: the same sources (``.``, ``package.json`` ...) recur in every Dockerfile."""
     check_match_syntax(pattern)
     out: list[str] = []
     i, n = 0, len(pattern)

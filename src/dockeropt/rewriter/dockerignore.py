@@ -174,7 +174,9 @@ def candidate_patterns(entries: list[Entry], needs: Needs, dockerfile_rel: Optio
     """Proposed patterns (pattern -> Candidate) for the sent paths: a plain name for a top-level
     path, ``**/name`` for one found deeper or for a glob."""
     found: dict[str, Candidate] = {}
-    build_dirs = {d for d, rx in BUILD_DIRS.items() if re.search(rx, needs.builds)}
+    # which build-output directories the RUNs make (searched only for a top-level one present)
+    present = {e.path for e in entries if e.kind == "dir" and e.path in BUILD_DIRS}
+    build_dirs = {d for d in present if re.search(BUILD_DIRS[d], needs.builds)}
     top = {e.path for e in entries if "/" not in e.path}
     for e in entries:
         name = e.path.rsplit("/", 1)[-1]

@@ -1,8 +1,11 @@
 """Run rules to a fixpoint, one rule at a time, re-parsing after every applied rule.
 
 Safety net: a rule's edits are applied only if the result still parses the way BuildKit would
-accept it (strict); otherwise they are dropped and noted. The loop ends when a whole pass changes
-nothing, so the output is a fixpoint: rewriting it again changes nothing.
+accept it (strict); otherwise they are dropped and noted. The rules run in turn, round and round,
+until every rule has checked the current text and changed nothing: the output is a fixpoint,
+rewriting it again changes nothing. A rule that already checked the current text is not run
+again (the same as whole passes, which would re-run it on the same text: rules are functions of
+the text, the options and the context), and each rule's findings are those of its last check.
 """
 
 from __future__ import annotations
@@ -86,58 +89,64 @@ def rewrite(
     lines = LineMap()
     ctx = Context(tree, current, options, path, build_context=context)
     applied: list[tuple[Change, int]] = []  # with the number of applications before it
-    for _ in range(MAX_PASSES):
-        changed = False
-        findings: list[Change] = []
-        for rule in rules:
-            accepted: list[Change] = []
-            taken = _Spans()
-            for change in rule.check(ctx):
-                if change.fix is None or change.fix.applicability not in options.applied:
-                    findings.append(change)
-                    continue
-                spans = [(e.start, e.end) for e in change.edits]
-                if any(taken.overlaps(s) for s in spans):
-                    continue
-                accepted.append(change)
-                for s in spans:
-                    taken.add(s)
-            if not accepted:
-                continue
-            edits = [e for c in accepted for e in c.edits]
-            new_text = apply_edits(current, edits)
-            try:
-                new_tree = reparse(tree, current, new_text, edits)
-                if CHECK_REPARSE:
-                    _same_tree(new_tree, parse(new_text))
-                # instruction-level checks only for what the rule wrote (the rest passed them)
-                fresh = _fresh(tree, new_tree)
-                check_instructions(new_tree, only=fresh)
-            except DockerfileSyntaxError as e:
-                result.notes.append(f"{rule.id}: a change was not made: dockeropt's own check found that its "
-                                    f"output would not parse ({e}); your file is fine, please report this")
-                continue
-            broken = _broken_shell(new_tree, fresh)
-            if broken:
-                result.notes.append(f"{rule.id}: a change was not made: dockeropt's own check could not read the "
-                                    f"shell of the RUN it would write at line {lines.line(broken, len(lines.steps))}; "
-                                    "your file is fine")
-                continue
-            if new_text == current:
-                continue
-            applied.extend((c, len(lines.steps)) for c in accepted)
-            lines.record(current, edits)
-            current, tree = new_text, new_tree
-            upto = len(lines.steps)
-            ctx = Context(tree, current, options, path, origin=lambda line, upto=upto: lines.line(line, upto),
-                          build_context=context)
-            changed = True
-        if not changed:
+    latest: dict[int, list[Change]] = {}  # rule index -> its findings on the text it last checked
+    settled = 0  # rules in a row that checked the current text and changed nothing
+    for turn in range(MAX_PASSES * len(rules)):
+        if settled >= len(rules):
             break
-    else:
+        k = turn % len(rules)
+        rule = rules[k]
+        settled += 1
+        found: list[Change] = []
+        accepted: list[Change] = []
+        taken = _Spans()
+        for change in rule.check(ctx):
+            if change.fix is None or change.fix.applicability not in options.applied:
+                found.append(change)
+                continue
+            spans = [(e.start, e.end) for e in change.edits]
+            if any(taken.overlaps(s) for s in spans):
+                continue
+            accepted.append(change)
+            for s in spans:
+                taken.add(s)
+        latest[k] = found
+        if not accepted:
+            continue
+        edits = [e for c in accepted for e in c.edits]
+        new_text = apply_edits(current, edits)
+        try:
+            new_tree = reparse(tree, current, new_text, edits)
+            if CHECK_REPARSE:
+                _same_tree(new_tree, parse(new_text))
+            # instruction-level checks only for what the rule wrote (the rest passed them)
+            fresh = _fresh(tree, new_tree)
+            check_instructions(new_tree, only=fresh)
+        except DockerfileSyntaxError as e:
+            _note(result, f"{rule.id}: a change was not made: dockeropt's own check found that its "
+                  f"output would not parse ({e}); your file is fine, please report this")
+            continue
+        broken = _broken_shell(new_tree, fresh)
+        if broken:
+            _note(result, f"{rule.id}: a change was not made: dockeropt's own check could not read the "
+                  f"shell of the RUN it would write at line {lines.line(broken, len(lines.steps))}; "
+                  "your file is fine")
+            continue
+        if new_text == current:
+            continue
+        applied.extend((c, len(lines.steps)) for c in accepted)
+        lines.record(current, edits)
+        current, tree = new_text, new_tree
+        upto = len(lines.steps)
+        ctx = Context(tree, current, options, path, origin=lambda line, upto=upto: lines.line(line, upto),
+                      build_context=context)
+        settled = 0  # every rule, this one too, checks the new text before the loop ends
+        latest = {}  # what any rule found was on the old text
+    if rules and settled < len(rules):
         result.notes.append("rules did not settle; output left unchanged")
         result.text, result.changes = text, []
         return result
+    findings = [f for k in sorted(latest) for f in latest[k]]
     result.text = current
     result.changes = [lines.to_original(c, upto) for c, upto in applied]
     seen = set()
@@ -223,6 +232,11 @@ def _same_tree(incremental: Dockerfile, full: Dockerfile) -> None:
     lines = lambda t: [(i.start_line, i.end_line) for i in t.instructions]  # noqa: E731
     if incremental != full or lines(incremental) != lines(full) or incremental.code != full.code:
         raise AssertionError("incremental re-parse differs from a full parse")
+
+
+def _note(result: RewriteResult, note: str) -> None:
+    if note not in result.notes:  # a rule refused again on a later turn says it once
+        result.notes.append(note)
 
 
 def _fresh(old: Dockerfile, new: Dockerfile) -> set[int]:
