@@ -160,9 +160,18 @@ def _raise_terminated(signum, frame):
     raise _Terminated(signum)
 
 
+GC_THRESHOLDS = (100_000, 50, 50)
+
+
 def main(argv: list[str] | None = None) -> int:
     """The ``dockeropt`` command. Returns the exit code (argparse exits by itself on bad options)."""
+    import gc
     import signal
+
+    # Parsing makes many small objects and few reference cycles: with CPython's default
+    # thresholds (700, 10, 10) the cyclic collector took ~18% of a run over 1,366 files. A
+    # larger young generation (as mypy does) collects the same cycles, a little later.
+    gc.set_threshold(*GC_THRESHOLDS)
 
     argv = sys.argv[1:] if argv is None else argv
     previous = {}

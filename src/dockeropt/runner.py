@@ -253,6 +253,9 @@ def _run_parallel(jobs: list[Job], plan: Plan, workers: int, on_done) -> None:
     from dockeropt.report.common import module
 
     module(plan.fmt)
+    import gc
+
+    gc.freeze()  # what is imported now is shared with the forked workers, not copied by the collector
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods and sys.platform != "darwin" else None)
     groups = _groups(jobs)

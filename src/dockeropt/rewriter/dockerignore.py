@@ -218,12 +218,14 @@ def _venv(ctx: BuildContext, entries: list[Entry]) -> list[str]:
 
 def propose(tree, model, ctx: BuildContext, *, dockerfile: Optional[str], unsafe: bool = False,
             siblings: list = (), budget: Optional[int] = None, sizes: bool = True, label_line=lambda n: n,
-            prune: bool = False) -> Proposal:
+            prune: bool = False, only_if_more: bool = False) -> Proposal:
     """The .dockerignore for this Dockerfile (and ``siblings``: other (tree, model) pairs that
     share the ignore file). Raises ContextError (unusable context or ignore file) and
     BudgetExceeded (``budget`` entries walked). ``prune``: do not walk into directories that
     are proposed whole (node_modules, .git ...): quicker, for a report; the numbers then leave
-    out what is inside them."""
+    out what is inside them. ``only_if_more``: propose nothing (an empty Proposal) when only
+    the Dockerfile and the ignore file itself would be proposed (the rule's check: quicker, and
+    most contexts are so)."""
     ctx.check()
     root = ctx.real_root
     target = ignore_target(ctx, dockerfile)
@@ -232,6 +234,13 @@ def propose(tree, model, ctx: BuildContext, *, dockerfile: Optional[str], unsafe
     old_text = old_bytes.decode("utf-8", "surrogateescape") if old_bytes is not None else ""
     errors: list[str] = []
     entries = ctx.entries(budget=budget, sizes=sizes, errors=errors, prune=PRUNE if prune else None)
+    if only_if_more:
+        from dockeropt.syntax import nodes as n
+
+        builds = "\n".join(ins.line for ins in tree.instructions if isinstance(ins, n.Run))
+        first = candidate_patterns(entries, Needs(builds=builds), _rel_in(root, dockerfile), _rel_in(root, target))
+        if all(c.category == "the Dockerfile and its ignore file" for c in first.values()) and not _venv(ctx, entries):
+            return Proposal(target, old_text, old_text, [], [], [], (0, 0), (0, 0), [])
     needs = needs_of(tree, model, label_line)
     for sib in siblings:
         t, m = sib[0], sib[1]

@@ -56,7 +56,7 @@ class Dockerignore(Rule):
         first = ctx.tree.instructions[0]
         try:
             p = propose(ctx.tree, ctx.model, bc, dockerfile=bc.dockerfile, unsafe=ctx.options.unsafe,
-                        budget=BUDGET, sizes=False, label_line=ctx.orig_line, prune=True)
+                        budget=BUDGET, sizes=False, label_line=ctx.orig_line, prune=True, only_if_more=True)
         except ContextError as e:
             return [self.change(first, f"the build context cannot be checked: {e}", ())]
         except BudgetExceeded:
