@@ -81,3 +81,94 @@ def test_unknown_workdir_and_outside_base_env():
 def test_windows_base_from_a_global_arg_gets_cmd():
     m = model("ARG node=node:12-windowsservercore\nFROM $node\nRUN npm i\n")
     assert m.state(2).shell[0] == "cmd"
+
+
+# -- the state's variables are versioned views, not a dict per instruction ----------------------
+
+def _reference_states(text: str) -> list[dict]:
+    """What a RUN sees, by the plain definition: a dict copied at every ENV/ARG (quadratic, and
+    obviously right). Stages FROM an earlier stage start from its ENV; ARGs are per stage."""
+    from dockeropt.model.stages import expand, unquote
+
+    m = model(text)
+    g = m.graph
+    out: dict[int, dict] = {}
+    final_env: dict[int, dict] = {}
+    index = {id(ins): i for i, ins in enumerate(m.tree.instructions)}
+    for node in g.nodes:
+        env = dict(final_env[node.parent]) if node.parent is not None else {}
+        args: dict = {}
+        for ins in node.stage.instructions:
+            out[index[id(ins)]] = {**args, **env}
+            if ins.keyword == "ENV":  # every pair sees the values from before the instruction
+                values = {**args, **env}
+                for k, v in ins.pairs:
+                    env[k] = expand(unquote(v), values)
+            elif ins.keyword == "ARG":
+                before = {**args, **env}
+                for k, v in ins.pairs:
+                    if v is not None:
+                        args[k] = expand(unquote(v), before)
+                    elif k not in args:
+                        args[k] = g.global_args.get(k)
+        final_env[node.index] = env
+    return [out.get(i) for i in range(len(m.tree.instructions))]
+
+
+try:
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    _NAMES = st.sampled_from(["A", "B", "C", "PATH", "V"])
+    _VALUE = st.sampled_from(["x", "$A", "${B:-d}", "/p:$PATH", "${V+set}", "$C$A"])
+    _OP = st.one_of(
+        st.builds(lambda k, v: f"ENV {k}={v}\n", _NAMES, _VALUE),
+        st.builds(lambda k, v, k2, v2: f"ENV {k}={v} {k2}={v2}\n", _NAMES, _VALUE, _NAMES, _VALUE),
+        st.builds(lambda k, v: f"ARG {k}={v}\n", _NAMES, _VALUE),
+        st.builds(lambda k: f"ARG {k}\n", _NAMES),
+        st.just("RUN true\n"),
+        st.sampled_from(["FROM debian AS s{n}\n", "FROM s{p}\n"]),
+    )
+
+    @given(st.lists(st.builds(lambda k, v: f"ARG {k}={v}\n", _NAMES, st.sampled_from(["g", "h"])), max_size=3),
+           st.lists(_OP, min_size=1, max_size=40))
+    def test_state_variables_match_a_dict_copied_at_every_step(globals_, ops):
+        body, stage = [], 0
+        for op in ops:
+            if op.startswith("FROM"):
+                stage += 1
+                op = op.format(n=stage, p=stage - 1)
+            body.append(op)
+        text = "".join(globals_) + "FROM debian AS s0\n" + "".join(body) + "RUN true\n"
+        m = model(text)
+        ref = _reference_states(text)
+        for i, ins in enumerate(m.tree.instructions):
+            if ref[i] is None:
+                continue
+            got = m.state(i).variables()
+            assert dict(got) == ref[i], (i, ins.line)
+            assert list(got) == list(ref[i]), (i, ins.line)  # same order as the dict
+            for k in ("A", "B", "C", "PATH", "V", "NOPE"):
+                assert (k in got) == (k in ref[i]) and got.get(k) == ref[i].get(k)
+except ImportError:  # pragma: no cover
+    pass
+
+
+def test_env_pairs_expand_with_the_values_from_before_the_instruction():
+    """Docker's ENV reference: `ENV abc=hello` / `ENV abc=bye def=$abc` / `ENV ghi=$abc` gives
+    def=hello and ghi=bye (the model used to give def=bye)."""
+    m = model("FROM scratch\nENV abc=hello\nENV abc=bye def=$abc\nENV ghi=$abc\nRUN true\n")
+    assert dict(m.state(4).env) == {"abc": "bye", "def": "hello", "ghi": "bye"}
+
+
+def test_thousands_of_env_share_one_history_per_stage():
+    """Each ENV adds a version to its stage's history; no state copies the environment (a file
+    with E ENVs made E dicts of up to E entries: quadratic memory)."""
+    n = 3000
+    text = "FROM debian\n" + "".join(f"ENV V{i}=x{i}\nRUN true\n" for i in range(n))
+    m = model(text)
+    last = m.state(len(m.tree.instructions) - 1)
+    first_run = m.state(2)
+    assert last.env.history is first_run.env.history
+    assert sum(len(v) for v in last.env.history.values.values()) == n
+    assert len(last.variables()) == n and last.env.get("V0") == "x0" and "V2999" not in first_run.env

@@ -12,7 +12,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass
-from typing import Optional
+from typing import Mapping, Optional
 
 from dockeropt.model.context import clean_rel
 from dockeropt.model.stages import expand
@@ -42,14 +42,14 @@ class ContextRead:
         return self.ins.start_line
 
 
-def _expand_static(word: str, env: dict[str, Optional[str]], args: dict) -> Optional[str]:
+def _expand_static(word: str, env: Mapping[str, Optional[str]], args: Mapping) -> Optional[str]:
     """``word`` with ENV variables expanded; None when it uses an ARG or an unknown variable."""
     if "$" not in word:
         return word
     names = set(re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", word))
     if any(name in args and name not in env for name in names):
         return None
-    out = expand(word, dict(env))
+    out = expand(word, env)
     return None if "$" in out else out
 
 
@@ -62,7 +62,7 @@ def context_reads(model) -> list[ContextRead]:
             if ins.flag("from") is not None or ins.heredocs:
                 continue
             state = model.state(i)
-            env = dict(state.env) if state.env_known else {}
+            env = state.env if state.env_known else {}
             srcs: list[Optional[str]] = []
             for s in ins.sources:
                 if isinstance(ins, n.Add) and _URL.match(s):
@@ -77,7 +77,7 @@ def context_reads(model) -> list[ContextRead]:
                 if m.get("type", "bind") != "bind" or m.get("from"):
                     continue
                 src = m.get("source") or m.get("src") or "."
-                value = _expand_static(src, dict(state.env), state.args)
+                value = _expand_static(src, state.env, state.args)
                 out.append(ContextRead(i, ins, state.stage, (clean_rel(value) if value is not None else None,), "mount"))
     return out
 

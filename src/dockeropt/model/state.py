@@ -11,14 +11,157 @@ is taken as ``/`` and its user as root until the Dockerfile says otherwise (``us
 from __future__ import annotations
 
 import posixpath
+from bisect import bisect_right
 from dataclasses import dataclass, replace
-from typing import Mapping
+from typing import Iterator, Mapping, Optional
 
 from dockeropt.model.stages import StageGraph, expand, unquote
 from dockeropt.syntax import nodes as n
 
 DEFAULT_SHELL = ("/bin/sh", "-c")
 WINDOWS_HINTS = ("windows", "nanoserver", "servercore", "mcr.microsoft.com/dotnet/framework")
+
+
+class _History:
+    """Every value a lineage of states gave each name, by version: what ENV (or ARG) did in a
+    stage, after what its parent stage's history held at ``parent_version``. A State holds a
+    (history, version) view instead of a dict of its own: copying the whole environment at
+    every ENV made files with thousands of ENVs quadratic in time and memory."""
+
+    __slots__ = ("parent", "parent_version", "versions", "values", "version")
+
+    def __init__(self, parent: Optional["_History"] = None, parent_version: int = 0):
+        self.parent = parent
+        self.parent_version = parent_version
+        self.versions: dict[str, list[int]] = {}
+        self.values: dict[str, list] = {}
+        self.version = 0
+
+    def set(self, pairs: list[tuple[str, object]]) -> "Vars":
+        self.version += 1
+        for k, v in pairs:
+            versions = self.versions.setdefault(k, [])
+            if versions and versions[-1] == self.version:
+                self.values[k][-1] = v
+            else:
+                versions.append(self.version)
+                self.values.setdefault(k, []).append(v)
+        return Vars(self, self.version)
+
+
+class Vars(Mapping):
+    """The read-only mapping of a history at one version (see _History): lookups cost a binary
+    search per stage of the lineage; iterating lists the names once."""
+
+    __slots__ = ("history", "version")
+
+    def __init__(self, history: Optional[_History] = None, version: int = 0):
+        self.history = history
+        self.version = version
+
+    def _find(self, key: str):
+        h, ver = self.history, self.version
+        while h is not None:
+            versions = h.versions.get(key)
+            if versions:
+                i = bisect_right(versions, ver)
+                if i:
+                    return True, h.values[key][i - 1]
+            h, ver = h.parent, h.parent_version
+        return False, None
+
+    def __getitem__(self, key: str):
+        found, value = self._find(key)
+        if not found:
+            raise KeyError(key)
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self._find(key)[0]
+
+    def get(self, key, default=None):
+        found, value = self._find(key)
+        return value if found else default
+
+    def _names(self) -> list[str]:
+        seen: dict[str, None] = {}
+        chain = []
+        h, ver = self.history, self.version
+        while h is not None:
+            chain.append((h, ver))
+            h, ver = h.parent, h.parent_version
+        for h, ver in reversed(chain):  # oldest first: names in the order they were first set
+            for k, versions in h.versions.items():
+                if versions[0] <= ver:
+                    seen[k] = None
+        return sorted(seen, key=lambda k: self._first(k))
+
+    def _first(self, key: str) -> tuple[int, int]:
+        """(depth from the oldest history, version) where ``key`` was first set: insertion order."""
+        chain = []
+        h, ver = self.history, self.version
+        while h is not None:
+            chain.append((h, ver))
+            h, ver = h.parent, h.parent_version
+        for depth, (h, ver) in enumerate(reversed(chain)):
+            versions = h.versions.get(key)
+            if versions and versions[0] <= ver:
+                return depth, versions[0]
+        return len(chain), 0
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+    def __repr__(self) -> str:
+        return f"Vars({dict(self)!r})"
+
+    def with_pairs(self, pairs: list[tuple[str, object]]) -> "Vars":
+        """These variables and ``pairs`` (a new version of the same history when this is its
+        newest; else a new history on top of this one, as for a stage built FROM another)."""
+        h = self.history
+        if h is None or h.version != self.version:
+            h = _History(h, self.version) if h is not None else _History()
+        return h.set(pairs)
+
+    def branch(self) -> "Vars":
+        """The same variables, as the start of a new lineage (a stage built FROM this state)."""
+        return Vars(_History(self.history, self.version), 0) if self.history is not None else Vars()
+
+
+class _Overlay(Mapping):
+    """``top`` over ``bottom`` (ENV over ARG): what a RUN sees."""
+
+    __slots__ = ("top", "bottom")
+
+    def __init__(self, top: "Vars", bottom: Mapping):
+        self.top = top
+        self.bottom = bottom
+
+    def __getitem__(self, key):
+        try:
+            return self.top[key]
+        except KeyError:
+            return self.bottom[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.top or key in self.bottom
+
+    def get(self, key, default=None):
+        found, value = self.top._find(key)
+        if found:
+            return value
+        return self.bottom.get(key, default)
+
+    def __iter__(self) -> Iterator[str]:
+        seen = dict.fromkeys(self.bottom)
+        seen.update(dict.fromkeys(self.top))
+        return iter(seen)
+
+    def __len__(self) -> int:
+        return len(set(self.bottom) | set(self.top))
 
 
 @dataclass(frozen=True)
@@ -33,11 +176,9 @@ class State:
     shell: tuple[str, ...]
     env_known: bool = True  # False: an outside base image may set more variables
 
-    def variables(self) -> dict[str, str | None]:
-        """What a RUN sees as its environment: ARGs, overridden by ENV."""
-        out: dict[str, str | None] = dict(self.args)
-        out.update(self.env)
-        return out
+    def variables(self) -> Mapping[str, str | None]:
+        """What a RUN sees as its environment: ARGs, overridden by ENV (a read-only view)."""
+        return _Overlay(self.env, self.args)
 
     @property
     def user_is_root(self) -> bool:
@@ -52,7 +193,7 @@ def compute_states(tree: n.Dockerfile, graph: StageGraph) -> list[State]:
     """The state before each instruction of ``tree`` (by index); global ARGs get a stage -1 state."""
     index = {id(ins): i for i, ins in enumerate(tree.instructions)}
     states: list[State | None] = [None] * len(tree.instructions)
-    glob = State(-1, {}, dict(graph.global_args), "/", None, DEFAULT_SHELL)
+    glob = State(-1, Vars(), Vars().with_pairs(list(graph.global_args.items())), "/", None, DEFAULT_SHELL)
     for ins in tree.global_args:
         states[index[id(ins)]] = glob
     final: list[State] = []
@@ -60,11 +201,12 @@ def compute_states(tree: n.Dockerfile, graph: StageGraph) -> list[State]:
         stage = node.stage
         if node.parent is not None:
             parent = final[node.parent]
-            state = State(node.index, parent.env, {}, parent.workdir, parent.user, parent.shell, parent.env_known)
+            state = State(node.index, _env(parent).branch(), Vars(), parent.workdir, parent.user, parent.shell,
+                          parent.env_known)
         else:
             base = node.base.lower()
             shell = ("cmd", "/S", "/C") if any(h in base for h in WINDOWS_HINTS) else DEFAULT_SHELL
-            state = State(node.index, {}, {}, "/", None, shell, env_known=node.base.lower() == "scratch")
+            state = State(node.index, Vars(), Vars(), "/", None, shell, env_known=node.base.lower() == "scratch")
         for ins in stage.instructions:
             states[index[id(ins)]] = state
             state = _after(state, ins, graph)
@@ -75,20 +217,21 @@ def compute_states(tree: n.Dockerfile, graph: StageGraph) -> list[State]:
 def _after(state: State, ins: n.Instruction, graph: StageGraph) -> State:
     """The state after ``ins``."""
     if isinstance(ins, n.Env):
-        env = dict(state.env)
+        # every pair is expanded with the values from before the instruction, as BuildKit does
+        # (Docker's reference: `ENV abc=bye def=$abc` gives def the old abc)
         values = state.variables()
-        for k, v in ins.pairs:
-            env[k] = expand(unquote(v), values)
-            values[k] = env[k]
-        return replace(state, env=env)
+        pairs = [(k, expand(unquote(v), values)) for k, v in ins.pairs]
+        return replace(state, env=_env(state).with_pairs(pairs))
     if isinstance(ins, n.Arg):
-        args = dict(state.args)
+        pairs = []
         for k, v in ins.pairs:
             if v is not None:
-                args[k] = expand(unquote(v), state.variables())
-            else:
-                args[k] = graph.global_args.get(k) if k not in args else args[k]
-        return replace(state, args=args)
+                pairs.append((k, expand(unquote(v), state.variables())))
+            elif k not in state.args:
+                pairs.append((k, graph.global_args.get(k)))
+        if not pairs:
+            return state
+        return replace(state, args=_args(state).with_pairs(pairs))
     if isinstance(ins, n.Workdir):
         value = expand(unquote(ins.value), state.variables())
         if "$" in value or (state.workdir is None and not value.startswith("/")):
@@ -99,3 +242,11 @@ def _after(state: State, ins: n.Instruction, graph: StageGraph) -> State:
     if isinstance(ins, n.Shell) and ins.shell:
         return replace(state, shell=tuple(ins.shell))
     return state
+
+
+def _env(state: State) -> Vars:
+    return state.env if isinstance(state.env, Vars) else Vars().with_pairs(list(state.env.items()))
+
+
+def _args(state: State) -> Vars:
+    return state.args if isinstance(state.args, Vars) else Vars().with_pairs(list(state.args.items()))

@@ -84,6 +84,9 @@ def rewrite(
     options = Options(unsafe=unsafe, cache_strategy=cache_strategy, rules=frozenset(r.id for r in rules))
     if tree is None:
         tree = parse(text, strict=True)
+    from dockeropt.rewriter.shellrun import cache_room
+
+    cache_room(len(tree.instructions))
     result = RewriteResult(original=text, text=text)
     current = text
     lines = LineMap()

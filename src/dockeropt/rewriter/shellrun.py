@@ -116,6 +116,7 @@ class RunView:
 
 
 _SCRIPTS: dict[str, object] = {}
+_LIMIT = [4096]
 
 
 def parse_cached(text: str):
@@ -124,10 +125,17 @@ def parse_cached(text: str):
     if script is None:
         from dockeropt.shell import parse_shell
 
-        if len(_SCRIPTS) > 4096:
+        if len(_SCRIPTS) > _LIMIT[0]:
             _SCRIPTS.clear()
         script = _SCRIPTS[text] = parse_shell(text)
     return script
+
+
+def cache_room(runs: int) -> None:
+    """Make the cache hold the RUNs of the file about to be rewritten, with room for what the
+    rules write: a file with more RUNs than the bound would otherwise parse every RUN again
+    after every applied rule (quadratic in practice). Back to the usual bound for small files."""
+    _LIMIT[0] = max(4096, 3 * runs)
 
 
 @dataclass(frozen=True)
@@ -162,19 +170,27 @@ class Layout:
         newline = group[0].newline or ctx.newline()
         own = [line for ins in group for line in _continued_lines(ins)]
         leading, trailing = _chain_breaks(group)
-        if not leading and not trailing:
-            leading, trailing = _file_chain_breaks(ctx)
-        style = leading if len(leading) > len(trailing) else trailing
-        indent = _most_common(style) if any(style) else ""
+        if leading or trailing:
+            is_leading, indent = _chain_style(leading, trailing)
+        else:
+            is_leading, indent = _file_chain_style(ctx)
         indent = indent or (_common_indent(own) if own else _file_indent(ctx)) or "    "
-        return cls(escape, newline, indent, len(leading) > len(trailing), multiline=bool(own))
+        return cls(escape, newline, indent, is_leading, multiline=bool(own))
 
 
-def _file_chain_breaks(ctx: Context) -> tuple[list[str], list[str]]:
-    """``_chain_breaks`` of every RUN of the file, computed once per tree."""
-    found = ctx.memo.get("layout_breaks")
+def _chain_style(leading: list[str], trailing: list[str]) -> tuple[bool, str]:
+    """(leading style?, its most common indent or "") of the chain breaks found."""
+    style = leading if len(leading) > len(trailing) else trailing
+    return len(leading) > len(trailing), _most_common(style) if any(style) else ""
+
+
+def _file_chain_style(ctx: Context) -> tuple[bool, str]:
+    """``_chain_style`` of every RUN of the file, computed once per tree (per group, it made
+    merging the RUNs of a long file quadratic)."""
+    found = ctx.memo.get("layout_style")
     if found is None:
-        found = ctx.memo["layout_breaks"] = _chain_breaks([i for i in ctx.tree.instructions if isinstance(i, n.Run)])
+        found = ctx.memo["layout_style"] = _chain_style(
+            *_chain_breaks([i for i in ctx.tree.instructions if isinstance(i, n.Run)]))
     return found
 
 
