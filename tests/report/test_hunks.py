@@ -91,3 +91,10 @@ def test_any_pair_of_texts_round_trips(a, b):
 @pytest.mark.parametrize("original,new", [("FROM a\n", "FROM a\nRUN b\n"), ("FROM a\nRUN b\n", "FROM a\n")])
 def test_changes_at_the_end(original, new):
     check(original, new)
+
+
+def test_growing_at_the_top_stops_at_the_next_change():
+    """Found by hypothesis: the first line deleted, an empty line kept, a line inserted after
+    it; growing the first hunk down over the kept line must take in the insertion, not a line
+    of the original that is still there."""
+    check("FROM a\n\nFROM a\nFROM a\n", "\nRUN x\nFROM a\nFROM a\n")

@@ -61,30 +61,39 @@ def hunks(original: str, new: str) -> list[Hunk]:
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     spans = [[i1, i2, j1, j2] for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"]
     out: list[list[int]] = []
-    for span in spans:
-        _widen(span, a, b)
+    k = 0
+    while k < len(spans):
+        span = spans[k]
+        k += 1
+        while True:
+            # take in the changes that touch it: growing it line by line over unchanged lines
+            # is only right while the line after it is unchanged (the tails stay aligned)
+            while k < len(spans) and (spans[k][0] <= span[1] or spans[k][2] <= span[3]):
+                span = [span[0], max(span[1], spans[k][1]), span[2], max(span[3], spans[k][3])]
+                k += 1
+            if _enough(span, b):
+                break
+            if span[0] > 0:  # the unchanged line before (merged with the previous hunk if it is one)
+                span[0] -= 1
+                span[2] -= 1
+            elif span[1] < len(a):  # at the top of the file: the unchanged line after
+                span[1] += 1
+                span[3] += 1
+            else:  # the whole file
+                break
         while out and (span[0] < out[-1][1] or span[2] < out[-1][3]):  # overlaps the previous one
             prev = out.pop()
             span = [prev[0], max(prev[1], span[1]), prev[2], max(prev[3], span[3])]
-            _widen(span, a, b)
         out.append(span)
     return [Hunk(i1 + 1, i2, tuple(a[i1:i2]), tuple(b[j1:j2])) for i1, i2, j1, j2 in out]
 
 
-def _widen(span: list[int], a: list[str], b: list[str]) -> None:
-    """Grow ``[i1, i2) -> [j1, j2)`` over unchanged lines until it replaces at least one original
-    line with something other than nothing or a single empty line."""
-    while True:
-        i1, i2, j1, j2 = span
-        new = b[j1:j2]
-        if i2 > i1 and new and not (len(new) == 1 and new[0].rstrip("\r\n") == ""):
-            return
-        if i1 > 0:  # the unchanged line before (merged with the previous hunk if it is one)
-            span[0], span[2] = i1 - 1, j1 - 1
-        elif i2 < len(a):  # at the top of the file: the unchanged line after
-            span[1], span[3] = i2 + 1, j2 + 1
-        else:  # the whole file
-            return
+def _enough(span: list[int], b: list[str]) -> bool:
+    """Does ``[i1, i2) -> [j1, j2)`` replace at least one original line with something other
+    than nothing or a single empty line (which GitHub would read as a deletion)?"""
+    i1, i2, j1, j2 = span
+    new = b[j1:j2]
+    return i2 > i1 and bool(new) and not (len(new) == 1 and new[0].rstrip("\r\n") == "")
 
 
 def apply_hunks(original: str, found: list[Hunk]) -> str:
