@@ -120,6 +120,25 @@ def _set_turns_on_errexit(cmd: SimpleCommand, i: int) -> Optional[str]:
     return None
 
 
+def _command_reasons(script: ShellScript, effect: str) -> list[tuple[str, str]]:
+    """(kind, reason) per command of the RUN that may turn on errexit ("set") or set an ERR
+    trap ("trap"), or runs code dockeropt cannot read ("opaque", which may do either)."""
+    out: list[tuple[str, str]] = []
+    for cmd in script.commands:
+        name, i = builtin_name(cmd)
+        if name in ("set", "shopt"):
+            reason = _set_turns_on_errexit(cmd, i)
+            if reason:
+                out.append(("set", reason))
+        elif name == "trap":
+            sigs = cmd.argv[i + 2 :] if len(cmd.argv) > i + 2 else ()
+            if any(w.value is None or w.value.upper() in ("ERR", "SIGERR") for w in sigs):
+                out.append(("trap", "`trap … ERR`"))
+        elif name in _OPAQUE_CODE:
+            out.append(("opaque", f"`{name}` runs code dockeropt cannot read, which may {effect}"))
+    return out
+
+
 def errexit_reasons(script: ShellScript, shell: tuple[str, ...], env: dict) -> list[str]:
     """Why errexit (or bash's ERR trap) may be on somewhere in this RUN; empty when it cannot."""
     out: list[str] = []
@@ -129,37 +148,15 @@ def errexit_reasons(script: ShellScript, shell: tuple[str, ...], env: dict) -> l
         for name in ("SHELLOPTS", "BASH_ENV"):
             if name in env:
                 out.append(f"{name} is set, so bash may start with errexit on")
-    for cmd in script.commands:
-        name, i = builtin_name(cmd)
-        if name in ("set", "shopt"):
-            reason = _set_turns_on_errexit(cmd, i)
-            if reason:
-                out.append(reason)
-        elif name == "trap":
-            sigs = cmd.argv[i + 2 :] if len(cmd.argv) > i + 2 else ()
-            if any(w.value is None or w.value.upper() in ("ERR", "SIGERR") for w in sigs):
-                out.append("`trap … ERR`")
-        elif name in _OPAQUE_CODE:
-            out.append(f"`{name}` runs code dockeropt cannot read, which may turn on errexit")
-    return out
+    return out + [reason for _, reason in _command_reasons(script, "turn on errexit")]
 
 
 def err_trap_reasons(script: ShellScript, shell: tuple[str, ...], env: dict) -> list[str]:
     """Why bash's ERR trap may be set in this RUN. Unlike errexit, the trap is a side effect of
     *any* failing command, so purity does not help: ``f && more`` runs no trap when ``f`` fails
     (see fact 2), where ``f`` alone ran it. Empty when no trap can be set."""
-    out: list[str] = []
-    if is_bash(shell) and "BASH_ENV" in env:
-        out.append("BASH_ENV is set, so bash may start with an ERR trap")
-    for cmd in script.commands:
-        name, i = builtin_name(cmd)
-        if name == "trap":
-            sigs = cmd.argv[i + 2 :] if len(cmd.argv) > i + 2 else ()
-            if any(w.value is None or w.value.upper() in ("ERR", "SIGERR") for w in sigs):
-                out.append("`trap … ERR`")
-        elif name in _OPAQUE_CODE:
-            out.append(f"`{name}` runs code dockeropt cannot read, which may set an ERR trap")
-    return out
+    out = ["BASH_ENV is set, so bash may start with an ERR trap"] if is_bash(shell) and "BASH_ENV" in env else []
+    return out + [reason for kind, reason in _command_reasons(script, "set an ERR trap") if kind != "set"]
 
 
 def _trap_hazard(script: ShellScript, shell: tuple[str, ...], env: dict) -> Optional[str]:
