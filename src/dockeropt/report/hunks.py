@@ -65,17 +65,15 @@ def hunks(original: str, new: str) -> list[Hunk]:
     while k < len(spans):
         span = spans[k]
         k += 1
-        while True:
-            # take in the changes that touch it: growing it line by line over unchanged lines
-            # is only right while the line after it is unchanged (the tails stay aligned)
-            while k < len(spans) and (spans[k][0] <= span[1] or spans[k][2] <= span[3]):
-                span = [span[0], max(span[1], spans[k][1]), span[2], max(span[3], spans[k][3])]
-                k += 1
-            if _enough(span, b):
-                break
+        while not _enough(span, b):
             if span[0] > 0:  # the unchanged line before (merged with the previous hunk if it is one)
                 span[0] -= 1
                 span[2] -= 1
+            elif k < len(spans) and (spans[k][0] <= span[1] or spans[k][2] <= span[3]):
+                # at the top of the file, the next change touches it: take it in (growing over
+                # "the line after" is right only while that line is unchanged on both sides)
+                span = [span[0], max(span[1], spans[k][1]), span[2], max(span[3], spans[k][3])]
+                k += 1
             elif span[1] < len(a):  # at the top of the file: the unchanged line after
                 span[1] += 1
                 span[3] += 1
