@@ -348,9 +348,10 @@ def _step(ins, cfg: StageConfig, steps: list, ctx, escape, stage_ref, stage_inde
             argv = [*cfg.shell, ins.rest]
         steps.append({"op": "run", "label": label, "argv": argv, "env": cfg.run_env(), "cwd": cfg.workdir,
                       "mounts": mounts, "user": cfg.user})
-    elif isinstance(ins, n.Env):
-        for k, v in ins.pairs:
-            cfg.env[k] = expand(v, cfg.expand_env(), escape)
+    elif isinstance(ins, n.Env):  # every pair sees the values from before the instruction (BuildKit)
+        before = cfg.expand_env()
+        for k, v in [(k, expand(v, before, escape)) for k, v in ins.pairs]:
+            cfg.env[k] = v
     elif isinstance(ins, n.Workdir):
         w = expand(ins.value, cfg.expand_env(), escape)
         cfg.workdir = posixpath.normpath(posixpath.join(cfg.workdir, w))

@@ -53,6 +53,16 @@ CASES: dict[str, tuple[str, dict]] = {
     "errexit/trap-err-last-command-npm": (BASH_EO + "RUN trap 'ok err' ERR; npm install curl\n", {}),
     "errexit/trap-err-last-command-apt": (BASH + "RUN trap 'ok err' ERR; apt-get update; apt-get install -y curl\n", {}),
     "errexit/trap-err-single-list-merged": (BASH + "RUN trap 'ok err' ERR; fail\nRUN ok\n", {}),
+    # found by a red-team helper: a trap set through a name that is not static, a login shell's
+    # profile that sets the trap, `export` that fails in bash (under a trap, and under set -e)
+    "errexit/trap-err-dynamic-name": ("RUN T=trap; $T 'ok trapped' ERR; apt-get update; apt-get install -y curl\n", {}),
+    "errexit/trap-err-login-profile": ('SHELL ["/bin/bash", "-l", "-c"]\n'
+                                       "RUN echo \"trap 'ok trapped' ERR\" > /root/.bash_profile\n"
+                                       "RUN apt-get update; apt-get install -y curl\n", {}),
+    "errexit/trap-err-export-f-fails": (BASH + "RUN trap 'ok trapped' ERR; apt-get update; apt-get install -y curl; "
+                                        "export -f f\n", {}),
+    "errexit/set-e-export-f-fails": (BASH + "RUN set -e; export -f f; ok a\nRUN ok b\n", {}),
+    "errexit/set-e-export-readonly-fails": (BASH + "RUN set -e; export UID=1000; ok a\nRUN ok b\n", {}),
     "errexit/apt-clean-up-after-if": ("RUN set -e; apt-get update; if true; then apt-get install -y curl; ok; fi\n", {}),
     "errexit/apt-clean-up-after-for": ("RUN set -e; apt-get update; for p in curl jq; do apt-get install -y $p; done\n", {}),
     "errexit/apt-clean-up-after-function": ("RUN set -e; f() { apt-get install -y curl; ok; }; apt-get update; f\n", {}),

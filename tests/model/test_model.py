@@ -109,8 +109,10 @@ def _reference_states(text: str) -> list[dict]:
                 for k, v in ins.pairs:
                     if v is not None:
                         args[k] = expand(unquote(v), before)
+                    elif k in g.global_args:
+                        args[k] = g.global_args[k]
                     elif k not in args:
-                        args[k] = g.global_args.get(k)
+                        args[k] = None
         final_env[node.index] = env
     return [out.get(i) for i in range(len(m.tree.instructions))]
 
@@ -172,3 +174,11 @@ def test_thousands_of_env_share_one_history_per_stage():
     assert last.env.history is first_run.env.history
     assert sum(len(v) for v in last.env.history.values.values()) == n
     assert len(last.variables()) == n and last.env.get("V0") == "x0" and "V2999" not in first_run.env
+
+
+def test_arg_without_default_takes_the_global_value_even_when_declared_before():
+    """BuildKit's dispatchArg: `ARG D` without a default (and no --build-arg) takes the global
+    ARG's value, even after the stage's own `ARG D=/a` (found by a red-team: the model kept /a,
+    so a RUN that removed the real WORKDIR /g was merged with the next one)."""
+    m = model("ARG D=/g\nFROM debian\nARG D=/a\nARG D\nWORKDIR $D\nRUN true\n")
+    assert m.state(5).workdir == "/g"

@@ -227,8 +227,10 @@ def _after(state: State, ins: n.Instruction, graph: StageGraph) -> State:
         for k, v in ins.pairs:
             if v is not None:
                 pairs.append((k, expand(unquote(v), state.variables())))
+            elif k in graph.global_args:  # BuildKit's dispatchArg: the global value, even if the
+                pairs.append((k, graph.global_args[k]))  # stage gave the ARG another one before
             elif k not in state.args:
-                pairs.append((k, graph.global_args.get(k)))
+                pairs.append((k, None))
         if not pairs:
             return state
         return replace(state, args=_args(state).with_pairs(pairs))

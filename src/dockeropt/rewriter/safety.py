@@ -136,6 +136,10 @@ def _command_reasons(script: ShellScript, effect: str) -> list[tuple[str, str]]:
                 out.append(("trap", "`trap … ERR`"))
         elif name in _OPAQUE_CODE:
             out.append(("opaque", f"`{name}` runs code dockeropt cannot read, which may {effect}"))
+        elif name is None and i < len(cmd.argv) and "/" not in cmd.argv[i].text:
+            # `$T 'x' ERR` with T=trap, `$S -e` with S=set: a name that is not static may be a
+            # builtin (one with a / in it is a path, never a builtin)
+            out.append(("opaque", f"`{cmd.argv[i].text}` is a command name dockeropt cannot read, which may {effect}"))
     return out
 
 
@@ -148,6 +152,8 @@ def errexit_reasons(script: ShellScript, shell: tuple[str, ...], env: dict) -> l
         for name in ("SHELLOPTS", "BASH_ENV"):
             if name in env:
                 out.append(f"{name} is set, so bash may start with errexit on")
+    if login_shell(shell):
+        out.append("the SHELL is a login shell, whose start-up files may turn on errexit")
     return out + [reason for _, reason in _command_reasons(script, "turn on errexit")]
 
 
@@ -156,6 +162,8 @@ def err_trap_reasons(script: ShellScript, shell: tuple[str, ...], env: dict) -> 
     *any* failing command, so purity does not help: ``f && more`` runs no trap when ``f`` fails
     (see fact 2), where ``f`` alone ran it. Empty when no trap can be set."""
     out = ["BASH_ENV is set, so bash may start with an ERR trap"] if is_bash(shell) and "BASH_ENV" in env else []
+    if login_shell(shell):
+        out.append("the SHELL is a login shell, whose start-up files may set an ERR trap")
     return out + [reason for kind, reason in _command_reasons(script, "set an ERR trap") if kind != "set"]
 
 
@@ -191,11 +199,19 @@ def pipeline_impurity(script: ShellScript, pipeline) -> Optional[str]:
 
 
 _NEVER_FAIL = frozenset({"set", "true", ":", "export", "readonly"})
+# options of `set` that dash and bash both know (an unknown one fails, in bash without exiting)
+_SET_LETTERS = frozenset("abCefhmnuvx")
+_SET_NAMES = frozenset({"allexport", "errexit", "noclobber", "noglob", "notify", "nounset", "verbose",
+                        "xtrace", "noexec", "monitor", "pipefail"})
+# variables bash will not let `export NAME=value` / `readonly NAME=value` assign
+_READONLY = frozenset({"UID", "EUID", "PPID", "SHELLOPTS", "BASHOPTS", "BASH_VERSINFO", "GROUPS"})
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 def _cannot_fail(pipeline) -> bool:
     """``set -eux``, ``true``, ``export A=b``: one builtin with static words and no redirection,
-    whose status is 0 (so errexit has nothing to stop there)."""
+    whose status is 0 (so errexit has nothing to stop there). Not ``export -f f`` (fails when f
+    is no function), ``export UID=1`` (read-only in bash), ``set -o nosuch`` or ``export 1x``."""
     if len(pipeline.commands) != 1 or pipeline.negated:
         return False
     cmd = pipeline.commands[0]
@@ -204,7 +220,26 @@ def _cannot_fail(pipeline) -> bool:
     name, i = builtin_name(cmd)
     if i != 0 or name not in _NEVER_FAIL:
         return False
-    return all(w.value is not None for w in (*cmd.argv, *cmd.assignments))
+    if not all(w.value is not None for w in (*cmd.argv, *cmd.assignments)):
+        return False
+    args = [w.value for w in cmd.argv[1:]]
+    if name == "set":
+        for k, a in enumerate(args):
+            if a in ("-o", "+o"):
+                continue
+            if k and args[k - 1] in ("-o", "+o"):
+                if a not in _SET_NAMES:
+                    return False
+            elif not (len(a) > 1 and a[0] in "-+" and set(a[1:]) <= _SET_LETTERS):
+                return False  # `set -- a b` and positional words are fine, but rare: not judged
+        return not args or args[-1] not in ("-o", "+o")
+    if name in ("export", "readonly"):
+        for a in args:
+            var = a.split("=", 1)[0]
+            if not _NAME.match(var) or var in _READONLY:
+                return False  # an option (-f, -p, -n), a bad name, a read-only variable
+        return True
+    return True
 
 
 def _last_pipeline(script: ShellScript):
