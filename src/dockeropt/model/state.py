@@ -83,31 +83,24 @@ class Vars(Mapping):
         found, value = self._find(key)
         return value if found else default
 
-    def _names(self) -> list[str]:
-        seen: dict[str, None] = {}
+    def _chain(self) -> list[tuple[_History, int]]:
+        """(history, version seen) from the oldest lineage to this one."""
         chain = []
         h, ver = self.history, self.version
         while h is not None:
             chain.append((h, ver))
             h, ver = h.parent, h.parent_version
-        for h, ver in reversed(chain):  # oldest first: names in the order they were first set
+        return chain[::-1]
+
+    def _names(self) -> list[str]:
+        """Every name set by this version, in the order first set (as a dict copied at every
+        step would list them): oldest lineage first, and a history's dict keeps that order."""
+        seen: dict[str, None] = {}
+        for h, ver in self._chain():
             for k, versions in h.versions.items():
                 if versions[0] <= ver:
                     seen[k] = None
-        return sorted(seen, key=lambda k: self._first(k))
-
-    def _first(self, key: str) -> tuple[int, int]:
-        """(depth from the oldest history, version) where ``key`` was first set: insertion order."""
-        chain = []
-        h, ver = self.history, self.version
-        while h is not None:
-            chain.append((h, ver))
-            h, ver = h.parent, h.parent_version
-        for depth, (h, ver) in enumerate(reversed(chain)):
-            versions = h.versions.get(key)
-            if versions and versions[0] <= ver:
-                return depth, versions[0]
-        return len(chain), 0
+        return list(seen)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._names())
@@ -169,8 +162,8 @@ class State:
     """What is in force when an instruction runs (before its own effect)."""
 
     stage: int
-    env: Mapping[str, str]  # ENV, values unquoted and expanded where static
-    args: Mapping[str, str | None]  # ARGs declared in the stage (None: no default)
+    env: Vars  # ENV, values unquoted and expanded where static
+    args: Vars  # ARGs declared in the stage (None: no default)
     workdir: str | None  # None when not static
     user: str | None  # the last USER value, None when no USER was given (the base image's)
     shell: tuple[str, ...]
@@ -201,7 +194,7 @@ def compute_states(tree: n.Dockerfile, graph: StageGraph) -> list[State]:
         stage = node.stage
         if node.parent is not None:
             parent = final[node.parent]
-            state = State(node.index, _env(parent).branch(), Vars(), parent.workdir, parent.user, parent.shell,
+            state = State(node.index, parent.env.branch(), Vars(), parent.workdir, parent.user, parent.shell,
                           parent.env_known)
         else:
             base = node.base.lower()
@@ -221,7 +214,7 @@ def _after(state: State, ins: n.Instruction, graph: StageGraph) -> State:
         # (Docker's reference: `ENV abc=bye def=$abc` gives def the old abc)
         values = state.variables()
         pairs = [(k, expand(unquote(v), values)) for k, v in ins.pairs]
-        return replace(state, env=_env(state).with_pairs(pairs))
+        return replace(state, env=state.env.with_pairs(pairs))
     if isinstance(ins, n.Arg):
         pairs = []
         for k, v in ins.pairs:
@@ -233,7 +226,7 @@ def _after(state: State, ins: n.Instruction, graph: StageGraph) -> State:
                 pairs.append((k, None))
         if not pairs:
             return state
-        return replace(state, args=_args(state).with_pairs(pairs))
+        return replace(state, args=state.args.with_pairs(pairs))
     if isinstance(ins, n.Workdir):
         value = expand(unquote(ins.value), state.variables())
         if "$" in value or (state.workdir is None and not value.startswith("/")):
@@ -244,11 +237,3 @@ def _after(state: State, ins: n.Instruction, graph: StageGraph) -> State:
     if isinstance(ins, n.Shell) and ins.shell:
         return replace(state, shell=tuple(ins.shell))
     return state
-
-
-def _env(state: State) -> Vars:
-    return state.env if isinstance(state.env, Vars) else Vars().with_pairs(list(state.env.items()))
-
-
-def _args(state: State) -> Vars:
-    return state.args if isinstance(state.args, Vars) else Vars().with_pairs(list(state.args.items()))

@@ -142,10 +142,15 @@ def needs_of(tree, model, label_line=lambda n: n, of: str = "") -> Needs:
                     out.explicit.append((what, source_regex(src), line))
                 except PatternError:
                     out.whole.append((f"{r.ins.keyword} at line {line} (a source dockeropt cannot read)", line))
+    out.builds = _builds(tree)
+    return out
+
+
+def _builds(tree) -> str:
+    """The text of every RUN (what ``candidate_patterns`` searches for build-output dirs)."""
     from dockeropt.syntax import nodes as n
 
-    out.builds = "\n".join(ins.line for ins in tree.instructions if isinstance(ins, n.Run))
-    return out
+    return "\n".join(ins.line for ins in tree.instructions if isinstance(ins, n.Run))
 
 
 def _under(path: str, root: str) -> bool:
@@ -235,10 +240,7 @@ def propose(tree, model, ctx: BuildContext, *, dockerfile: Optional[str], unsafe
     errors: list[str] = []
     entries = ctx.entries(budget=budget, sizes=sizes, errors=errors, prune=PRUNE if prune else None)
     if only_if_more:
-        from dockeropt.syntax import nodes as n
-
-        builds = "\n".join(ins.line for ins in tree.instructions if isinstance(ins, n.Run))
-        first = candidate_patterns(entries, Needs(builds=builds), _rel_in(root, dockerfile), _rel_in(root, target))
+        first = candidate_patterns(entries, Needs(builds=_builds(tree)), _rel_in(root, dockerfile), _rel_in(root, target))
         if all(c.category == "the Dockerfile and its ignore file" for c in first.values()) and not _venv(ctx, entries):
             return Proposal(target, old_text, old_text, [], [], [], (0, 0), (0, 0), [])
     needs = needs_of(tree, model, label_line)
