@@ -327,14 +327,10 @@ def _runtime_commands(entry, cmd, ins_list) -> Union[Runtime, Refusal]:
         exec_args, script, shell = runtime_argv(ins)
         if shell:
             rt.shell = True
-            if script is None or not script.ok:
-                return Refusal("runtime-shell", f"the shell of the {where} cannot be read", ins.start_line)
-            for c in script.commands:
-                if not c.argv:
-                    continue
-                inv = invocation(c)
-                if inv is None:
-                    return Refusal("runtime-shell", f"the {where} runs a command whose name is not static", ins.start_line)
+            found = _runtime_invocations(script, f"the shell of the {where}", f"the {where}", ins.start_line)
+            if isinstance(found, Refusal):
+                return found
+            for c, inv in found:
                 vals = [w.value for w in c.argv[inv.program_index:]]
                 word = vals[0] or inv.program
                 rt.programs.append((word if "/" in word else inv.program, where))
@@ -360,18 +356,30 @@ def _runtime_commands(entry, cmd, ins_list) -> Union[Runtime, Refusal]:
         exec_args, script, shell = runtime_argv(hcins)
         if shell:
             rt.shell = True
-            if script is None or not script.ok:
-                return Refusal("runtime-shell", f"the HEALTHCHECK at line {hc.start_line} cannot be read", hc.start_line)
-            for c in script.commands:
-                inv = invocation(c) if c.argv else None
-                if c.argv and inv is None:
-                    return Refusal("runtime-shell", f"the HEALTHCHECK at line {hc.start_line} runs a command whose name "
-                                                    "is not static", hc.start_line)
-                if inv is not None:
-                    rt.healthcheck.append(inv.program)
+            what = f"the HEALTHCHECK at line {hc.start_line}"
+            found = _runtime_invocations(script, what, what, hc.start_line)
+            if isinstance(found, Refusal):
+                return found
+            rt.healthcheck.extend(inv.program for _, inv in found)
         elif exec_args:
             rt.healthcheck.append(posixpath.basename(exec_args[0]))
     return rt
+
+
+def _runtime_invocations(script, unreadable: str, subject: str, line: int):
+    """(command, invocation) of every command a runtime shell script runs, or the Refusal when
+    ``unreadable`` "cannot be read" or ``subject`` runs a command whose name is not static."""
+    if script is None or not script.ok:
+        return Refusal("runtime-shell", f"{unreadable} cannot be read", line)
+    found = []
+    for c in script.commands:
+        if not c.argv:
+            continue
+        inv = invocation(c)
+        if inv is None:
+            return Refusal("runtime-shell", f"{subject} runs a command whose name is not static", line)
+        found.append((c, inv))
+    return found
 
 
 def _note_runtime(rt: Runtime, argv: list[str], module: Optional[str]) -> None:
